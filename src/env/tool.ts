@@ -1,0 +1,59 @@
+/**
+ * Tools, declared like the Vercel AI SDK: `tool({ description, inputSchema, execute })` in a
+ * record keyed by name. `tool()` is an identity function: it exists so the zod schema drives the
+ * type of `input` in `execute`.
+ */
+import { z } from 'zod';
+
+/** A metric emitter: numbers recorded on the sample's metadata and summed in run summaries. */
+export type EmitMetric = (name: string, value: number) => void;
+
+/**
+ * What a tool gets besides its input. `sandbox` is present when the env declares one; its type
+ * is the env's own (see sandboxes/), so tools that need one declare `ToolContext<Sandbox>`.
+ */
+export interface ToolContext<TSandbox = unknown, TState = Record<string, unknown>> {
+  sandbox: TSandbox | undefined;
+  /** Mutable per-episode state shared by the env, its tools and its rubric. */
+  state: TState;
+  /** Fires when the episode is aborted or the tool's timeout passes. */
+  signal: AbortSignal;
+  /** Zero-based index of the model turn that produced this call. */
+  turn: number;
+  /** The id of this tool call (as the model or the parser gave it). */
+  toolCallId: string;
+  emit: EmitMetric;
+}
+
+/** A tool's output as shown to the model. A string is shorthand for `{ output: string }`. */
+export type ToolResult = string | { output: string; isError?: boolean; terminate?: boolean };
+
+export interface Tool<TSchema extends z.ZodType = z.ZodType, TSandbox = unknown, TState = Record<string, unknown>> {
+  description: string;
+  inputSchema: TSchema;
+  /** Per-call time limit; past it the call ends with a tool error (status tool_timeout if fatal). */
+  timeoutMs?: number;
+  execute(input: z.infer<TSchema>, ctx: ToolContext<TSandbox, TState>): Promise<ToolResult> | ToolResult;
+}
+
+export type ToolSet = Record<string, Tool<any, any, any>>;
+
+export function tool<TSchema extends z.ZodType, TSandbox = unknown, TState = Record<string, unknown>>(
+  definition: Tool<TSchema, TSandbox, TState>,
+): Tool<TSchema, TSandbox, TState> {
+  return definition;
+}
+
+/** The OpenAI-style function spec that chat templates render into the system prompt. */
+export interface ToolSpec {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}
+
+export function toolSpecs(tools: ToolSet): ToolSpec[] {
+  return Object.entries(tools).map(([name, t]) => {
+    const parameters = z.toJSONSchema(t.inputSchema, { io: 'input' }) as Record<string, unknown>;
+    delete parameters.$schema;
+    return { type: 'function', function: { name, description: t.description, parameters } };
+  });
+}

@@ -1,0 +1,4 @@
+// The public API. Everything a user imports comes from here (or from 'physarum/test' for test doubles).
+export * from './protocol/index.ts';
+export * from './env/tool.ts';
+export * from './chat/tokenizer.ts';
