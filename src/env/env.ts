@@ -1,0 +1,82 @@
+/**
+ * Env base classes. The contract is Gymnasium-sized: `reset` gives the opening messages of a task,
+ * `step` answers one model reply and says whether the episode is `terminated` (the task reached
+ * its end) or `truncated` (cut short). Policy such as turn limits lives in `stopWhen`, composed from
+ * stop predicates; the episode runner owns tokens, engines and samples.
+ */
+import type { z } from 'zod';
+import { executeToolCalls } from './execute-tools.ts';
+import type { Rubric } from './rubric.ts';
+import type { StopCondition } from './stop.ts';
+import type { ToolSet } from './tool.ts';
+import type { AssistantReply, EnvContext, Message, StepResult } from './types.ts';
+
+export abstract class Env<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> {
+  /** Validates each task row; errors name the row and field. */
+  abstract readonly taskSchema: z.ZodType<TTask>;
+  abstract readonly rubric: Rubric<TTask, TState>;
+  /** Tools shown to the model through the chat template. */
+  readonly tools: ToolSet = {};
+  /** When to stop besides the env's own `terminated`/`truncated`. */
+  readonly stopWhen: StopCondition<TState> | undefined = undefined;
+  /** Turn limit (truncation); the runner composes it with `stopWhen`. `--max-turns` can lower it per run. */
+  readonly maxTurns: number | undefined = undefined;
+  /** A sandbox spec (see sandboxes/); the caller acquires one and passes it to every hook. */
+  readonly sandbox: unknown = undefined;
+
+  /** The episode's initial state; it must stay JSON-serialisable (snapshots carry it). */
+  createState(_task: TTask): TState {
+    return {} as TState;
+  }
+
+  /** What goes into `Sample.label` (e.g. the reference answer). */
+  label(_task: TTask): unknown {
+    return undefined;
+  }
+
+  /** The opening messages (system/user) of an episode. */
+  abstract reset(ctx: EnvContext<TTask, TState, TSandbox>): Message[] | Promise<Message[]>;
+
+  abstract step(reply: AssistantReply, ctx: EnvContext<TTask, TState, TSandbox>): StepResult | Promise<StepResult>;
+}
+
+/** One prompt, one reply, then the rubric. */
+export abstract class SingleTurnEnv<TTask = any, TState extends object = Record<string, unknown>> extends Env<TTask, TState> {
+  abstract prompt(task: TTask): Message[];
+
+  reset(ctx: EnvContext<TTask, TState>): Message[] {
+    return this.prompt(ctx.task);
+  }
+
+  step(): StepResult {
+    return { terminated: true };
+  }
+}
+
+/** Several turns: the env answers each reply (a user simulator, a game) until it is done or `maxTurns` is hit. */
+export abstract class MultiTurnEnv<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends Env<
+  TTask,
+  TState,
+  TSandbox
+> {
+  override readonly maxTurns: number = 8;
+}
+
+/**
+ * Tool use: each reply's tool calls run and their results go back as tool messages. A reply
+ * without tool calls ends the episode (`terminated`), as does a tool returning `terminate: true`.
+ */
+export abstract class ToolEnv<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends MultiTurnEnv<
+  TTask,
+  TState,
+  TSandbox
+> {
+  abstract override readonly tools: ToolSet;
+
+  async step(reply: AssistantReply, ctx: EnvContext<TTask, TState, TSandbox>): Promise<StepResult> {
+    const calls = reply.message.toolCalls ?? [];
+    if (calls.length === 0 && reply.parseErrors.length === 0) return { terminated: true, reason: 'replied without a tool call' };
+    const { messages, terminate } = await executeToolCalls(this.tools, reply, ctx);
+    return { messages, terminated: terminate, reason: terminate ? 'a tool ended the episode' : undefined };
+  }
+}
