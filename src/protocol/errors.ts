@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'PHYSARUM_ENV'
   | 'PHYSARUM_BUFFER'
   | 'PHYSARUM_WIRE'
-  | 'PHYSARUM_TRAINER';
+  | 'PHYSARUM_TRAINER'
+  | 'PHYSARUM_ENGINE_EMBEDDED';
 
 export interface PhysarumErrorOptions {
   cause?: unknown;
