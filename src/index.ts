@@ -2,3 +2,6 @@
 export * from './protocol/index.ts';
 export * from './env/tool.ts';
 export * from './chat/tokenizer.ts';
+export * from './chat/messages.ts';
+export * from './chat/chat-template.ts';
+export * from './chat/tool-call-parser.ts';

@@ -1,0 +1,49 @@
+/**
+ * Chat messages as physarum passes them around (camelCase), and their conversion to the dict form
+ * Hugging Face chat templates read (`reasoning_content`, `tool_calls[].function`, `tool_call_id`).
+ */
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  /** The assistant's reasoning (the text inside `<think>…</think>`), kept apart from `content`. */
+  reasoningContent?: string;
+  toolCalls?: ToolCall[];
+  /** For `tool` messages: the id of the call this message answers. */
+  toolCallId?: string;
+  /** For `tool` messages: the tool's name. */
+  name?: string;
+}
+
+/** One message in the shape `transformers.apply_chat_template` hands to the template. */
+export type HfMessage = Record<string, unknown>;
+
+/**
+ * HF form of a message. Keys are present only when the message has them, because templates test
+ * `is defined` (Qwen3 reads `reasoning_content` only when defined and not none).
+ */
+export function toHfMessage(message: ChatMessage): HfMessage {
+  const out: HfMessage = { role: message.role, content: message.content };
+  if (message.reasoningContent !== undefined) out.reasoning_content = message.reasoningContent;
+  if (message.toolCalls && message.toolCalls.length > 0) {
+    out.tool_calls = message.toolCalls.map((call) => ({
+      id: call.id,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments },
+    }));
+  }
+  if (message.toolCallId !== undefined) out.tool_call_id = message.toolCallId;
+  if (message.name !== undefined) out.name = message.name;
+  return out;
+}
+
+/** A deep copy, so a ledger's history cannot be changed behind its back by the caller. */
+export function cloneMessage(message: ChatMessage): ChatMessage {
+  return structuredClone(message);
+}
