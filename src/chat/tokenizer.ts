@@ -111,7 +111,9 @@ export function createTokenizer(files: LoadedTokenizerFiles): Tokenizer {
   const eosTokenIds = eosNames.map((n) => vocab.get(n)).filter((id): id is number => id !== undefined);
   return {
     encode: (text) => hf.encode(text, { add_special_tokens: false }).ids,
-    decode: (ids, options) => hf.decode([...ids], { skip_special_tokens: options?.skipSpecialTokens ?? false }),
+    // @huggingface/tokenizers throws on an empty list; HF Python decodes it to ''.
+    decode: (ids, options) =>
+      ids.length === 0 ? '' : hf.decode([...ids], { skip_special_tokens: options?.skipSpecialTokens ?? false }),
     tokenToId: (token) => vocab.get(token),
     eosTokenIds,
     vocabSize,
