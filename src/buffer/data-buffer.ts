@@ -1,0 +1,286 @@
+/**
+ * The Data Buffer: samples and groups stored durably in one SQLite file, with the dataset cursor
+ * committed in the same transactions, reward normalisation and staleness applied when a step takes
+ * its batch, and every exclusion counted. See docs/data-buffer.md.
+ */
+import type Database from 'better-sqlite3';
+import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
+import type { SampleInput } from '../protocol/sample.ts';
+import { BufferError } from './errors.ts';
+import type { GroupFilters, NormalisationMethod } from './normalise.ts';
+import { groupKey, oldestVersion, sampleKey, type GroupRow, type GroupState, type SampleRow, type StoredGroup, type StoredSample } from './rows.ts';
+import { decodeSample, encodeSample } from './sample-codec.ts';
+import { CommitQueue, openDatabase, type Durability } from './store.ts';
+import { takeGroups, type TakeBatchOptions, type TakenBatch } from './take-batch.ts';
+
+export interface DataBufferOptions {
+  /** Group reward normalisation (default 'grpo'). */
+  normalisation?: NormalisationMethod;
+  filters?: GroupFilters;
+  /** Maximum weight-version lag of a sample at take time; unset means no staleness control. */
+  maxWeightLag?: number;
+  /** Keep too-stale samples (counted as stale_kept) instead of excluding them (stale_dropped). */
+  keepStale?: boolean;
+  /** Hold groups with aborted samples for resumption (default true); otherwise drop and count them. */
+  partialRollout?: boolean;
+  durability?: Durability;
+}
+
+export interface IngestAck {
+  groupId: number;
+  state: GroupState;
+  samples: number;
+  /** The group was already stored (a retried ingest): nothing was written twice. */
+  duplicate: boolean;
+  /** A stored partial group was replaced by its continuation. */
+  resumed: boolean;
+}
+
+export type BufferEvent =
+  | { type: 'ingested'; groupId: number; state: GroupState; samples: number; duplicate: boolean }
+  | { type: 'batch'; step: number; groups: number; samples: number; replayed: boolean }
+  | { type: 'checkpoint'; cursor: unknown }
+  | { type: 'rescored'; samples: number };
+
+export interface ScoreUpdate {
+  id: number;
+  reward: number | null;
+  rewards?: Record<string, number>;
+}
+
+export class DataBuffer {
+  readonly options: Readonly<DataBufferOptions>;
+  private readonly queue: CommitQueue;
+  private readonly listeners = new Set<(event: BufferEvent) => void>();
+  private closed = false;
+  private readonly sql;
+
+  private constructor(
+    readonly file: string,
+    readonly db: Database.Database,
+    options: DataBufferOptions,
+  ) {
+    if (options.maxWeightLag !== undefined && !(Number.isInteger(options.maxWeightLag) && options.maxWeightLag >= 0))
+      throw new InvalidInputError(`maxWeightLag must be a non-negative integer, got ${String(options.maxWeightLag)}`);
+    this.options = { normalisation: 'grpo', partialRollout: true, ...options };
+    this.queue = new CommitQueue(db);
+    this.sql = {
+      groupByKey: db.prepare<[string], GroupRow>('SELECT * FROM groups WHERE group_key = ?'),
+      insertGroup: db.prepare('INSERT INTO groups (group_key, group_index, state, size, ingested_at, drop_reason) VALUES (?, ?, ?, ?, ?, ?)'),
+      replaceGroup: db.prepare('UPDATE groups SET state = ?, size = ?, ingested_at = ?, drop_reason = ?, step = NULL WHERE id = ?'),
+      deleteSamples: db.prepare('DELETE FROM samples WHERE group_id = ?'),
+      insertSample: db.prepare(
+        'INSERT INTO samples (group_id, sample_key, status, reward, min_version, has_versions, meta, arrays) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      bump: db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value'),
+      setKv: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      getKv: db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?'),
+      samplesOf: db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE group_id = ? ORDER BY id'),
+      sampleById: db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE id = ?'),
+      updateScore: db.prepare('UPDATE samples SET reward = ?, meta = ? WHERE id = ?'),
+    };
+  }
+
+  /** Open (or create) a buffer file. ':memory:' gives a throwaway buffer. */
+  static open(file: string, options: DataBufferOptions = {}): DataBuffer {
+    return new DataBuffer(file, openDatabase(file, options.durability ?? 'process'), options);
+  }
+
+  /**
+   * Store one group (or one sample, as a group of one). Resolves after the durable commit; a
+   * retried group is acknowledged as a duplicate and not stored twice. `cursor` (the dataset
+   * position after this group) is committed in the same transaction.
+   */
+  ingest(group: SampleInput | readonly SampleInput[], options: { cursor?: unknown; signal?: AbortSignal } = {}): Promise<IngestAck> {
+    try {
+      this.assertOpen();
+      throwIfAborted(options.signal);
+      const inputs = Array.isArray(group) ? group : [group as SampleInput];
+      if (inputs.length === 0) throw new InvalidInputError('ingest needs at least one sample');
+      const encoded = inputs.map((s, i) => encodeSample(s, `sample ${i}`));
+      const first = encoded[0]!.sample;
+      for (const { sample } of encoded) {
+        if (sample.groupIndex !== first.groupIndex)
+          throw new InvalidInputError(`a group must share one groupIndex: rolloutId ${sample.rolloutId} has ${sample.groupIndex}, the first sample has ${first.groupIndex}`);
+      }
+      const key = groupKey(encoded.map((e) => e.sample));
+      const aborted = encoded.some((e) => e.sample.status === 'aborted');
+      const state: GroupState = aborted ? (this.options.partialRollout ? 'partial' : 'dropped') : 'ready';
+      const cursor = options.cursor === undefined ? undefined : JSON.stringify(options.cursor);
+      return this.queue.write(() => {
+        const now = Date.now();
+        const dropReason = state === 'dropped' ? 'aborted' : null;
+        if (cursor !== undefined) this.sql.setKv.run('cursor', cursor);
+        const existing = this.sql.groupByKey.get(key);
+        let groupId: number;
+        if (existing && existing.state !== 'partial' && existing.state !== 'resumed') {
+          this.sql.bump.run('duplicate_groups', 1);
+          return { groupId: existing.id, state: existing.state, samples: existing.size, duplicate: true, resumed: false };
+        }
+        if (existing) {
+          this.sql.deleteSamples.run(existing.id);
+          this.sql.replaceGroup.run(state, encoded.length, now, dropReason, existing.id);
+          groupId = existing.id;
+          this.sql.bump.run('resumed_groups', 1);
+        } else {
+          groupId = Number(this.sql.insertGroup.run(key, first.groupIndex, state, encoded.length, now, dropReason).lastInsertRowid);
+        }
+        for (const { sample, meta, arrays } of encoded) {
+          const hasVersions = sample.weightVersions.length > 0 ? 1 : 0;
+          try {
+            this.sql.insertSample.run(groupId, sampleKey(sample), sample.status, sample.reward, oldestVersion(sample.weightVersions), hasVersions, meta, arrays);
+          } catch (cause) {
+            if ((cause as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw cause;
+            throw new InvalidInputError(
+              `rolloutId ${sample.rolloutId} (agent ${sample.agent}, fork ${sample.forkIndex}) is already stored in another group`,
+            );
+          }
+          this.sql.bump.run(`status_${sample.status}`, 1);
+        }
+        this.sql.bump.run('ingested_samples', encoded.length);
+        this.sql.bump.run(`groups_${state}`, 1);
+        return { groupId, state, samples: encoded.length, duplicate: false, resumed: existing !== undefined };
+      }).then((ack) => {
+        this.emit({ type: 'ingested', groupId: ack.groupId, state: ack.state, samples: ack.samples, duplicate: ack.duplicate });
+        return ack;
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Commit the dataset cursor (any JSON value); resolves after the commit. */
+  async checkpoint(options: { cursor: unknown; signal?: AbortSignal }): Promise<void> {
+    this.assertOpen();
+    throwIfAborted(options.signal);
+    const value = JSON.stringify(options.cursor);
+    if (value === undefined) throw new InvalidInputError('checkpoint cursor must be a JSON value');
+    await this.queue.write(() => this.sql.setKv.run('cursor', value));
+    this.emit({ type: 'checkpoint', cursor: options.cursor });
+  }
+
+  /** The last committed dataset cursor, or undefined on a fresh buffer. */
+  cursor<T = unknown>(): T | undefined {
+    const row = this.sql.getKv.get('cursor');
+    return row === undefined ? undefined : (JSON.parse(row.value) as T);
+  }
+
+  /**
+   * Take the next step's groups: staleness, normalisation and filters applied, groups marked
+   * consumed by `step`. Taking the same step again returns the same groups (crash-safe resume).
+   */
+  async takeBatch(options: TakeBatchOptions & { signal?: AbortSignal }): Promise<TakenBatch> {
+    this.assertOpen();
+    throwIfAborted(options.signal);
+    const batch = await this.queue.write(() => takeGroups(this, options));
+    this.emit({ type: 'batch', step: batch.step, groups: batch.groups.length, samples: batch.samples.length, replayed: batch.replayed });
+    return batch;
+  }
+
+  /** Hand out up to `groups` held partial (aborted) groups for resumption; they become `resumed`. */
+  async takePartial(options: { groups: number; signal?: AbortSignal }): Promise<StoredGroup[]> {
+    this.assertOpen();
+    throwIfAborted(options.signal);
+    return this.queue.write(() => {
+      const found = this.groups({ state: 'partial', limit: options.groups });
+      const mark = this.db.prepare(`UPDATE groups SET state = 'resumed' WHERE id = ?`);
+      for (const g of found) mark.run(g.id);
+      return found.map((g) => ({ ...g, state: 'resumed' as const }));
+    });
+  }
+
+  /** Stored groups, oldest first, filtered by state, consuming step, or containing a sample status. */
+  groups(query: { state?: GroupState; step?: number; status?: string; limit?: number } = {}): StoredGroup[] {
+    this.assertOpen();
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const filter = (clause: string, value: unknown) => {
+      where.push(clause);
+      args.push(value);
+    };
+    if (query.state) filter('state = ?', query.state);
+    if (query.step !== undefined) filter('step = ?', query.step);
+    if (query.status) filter('id IN (SELECT group_id FROM samples WHERE status = ?)', query.status);
+    const sql = `SELECT * FROM groups ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    const rows = this.db.prepare<unknown[], GroupRow>(sql).all(...args, query.limit ?? -1);
+    return rows.map((g) => ({
+      id: g.id,
+      groupIndex: g.group_index,
+      state: g.state,
+      step: g.step,
+      dropReason: g.drop_reason,
+      samples: this.samplesOf(g.id),
+    }));
+  }
+
+  samplesOf(groupId: number): StoredSample[] {
+    return this.sql.samplesOf.all(groupId).map((r) => ({ id: r.id, groupId: r.group_id, sample: decodeSample(r.meta, r.arrays) }));
+  }
+
+  /** Replace rewards of stored samples (re-scoring with a changed rubric). */
+  async updateScores(updates: readonly ScoreUpdate[], options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.assertOpen();
+    throwIfAborted(options.signal);
+    await this.queue.write(() => {
+      for (const u of updates) {
+        const row = this.sql.sampleById.get(u.id);
+        if (!row) throw new InvalidInputError(`no stored sample has id ${u.id}`);
+        const meta = JSON.parse(row.meta) as Record<string, unknown>;
+        meta.reward = u.reward;
+        if (u.rewards) meta.rewards = u.rewards;
+        this.sql.updateScore.run(u.reward, JSON.stringify(meta), u.id);
+      }
+      this.sql.bump.run('rescored_samples', updates.length);
+    });
+    this.emit({ type: 'rescored', samples: updates.length });
+  }
+
+  /** Durable counters: ingests, statuses, duplicates, exclusions by reason, dropped groups, staleness. */
+  counters(): Record<string, number> {
+    const rows = this.db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counters ORDER BY name').all();
+    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+  }
+
+  /** Number of groups in each state. */
+  groupCounts(): Record<GroupState, number> {
+    const counts: Record<GroupState, number> = { ready: 0, partial: 0, consumed: 0, resumed: 0, dropped: 0 };
+    for (const r of this.db.prepare<[], { state: GroupState; n: number }>('SELECT state, COUNT(*) AS n FROM groups GROUP BY state').all())
+      counts[r.state] = r.n;
+    return counts;
+  }
+
+  /** Listen to ingests, batches, checkpoints and re-scores; returns the unsubscribe function. */
+  onEvent(listener: (event: BufferEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** @internal used by takeGroups inside the commit */
+  bumpCounter(name: string, by = 1): void {
+    if (by !== 0) this.sql.bump.run(name, by);
+  }
+
+  /** Waits for queued writes, then closes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.drain();
+    this.queue.close();
+    this.listeners.clear();
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BufferError(`the buffer ${this.file} is closed`);
+  }
+
+  private emit(event: BufferEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A failing listener (e.g. a closed socket) must not fail the acknowledged write.
+      }
+    }
+  }
+}
