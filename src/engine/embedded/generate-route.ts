@@ -1,0 +1,175 @@
+/**
+ * `POST /generate` on the embedded engine: validate exactly as SGLang does (shared validator),
+ * expand batches and `n`, run every sample concurrently on the engine, and answer with SGLang's
+ * JSON shapes, either as one body or as cumulative SSE chunks.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SseWriter } from '../sse.ts';
+import type { GenerateRequest, GenerateResponse, LogprobTuple, SamplingParams } from '../sglang-types.ts';
+import { batchShape, validateGenerateRequest } from '../sglang-validate.ts';
+import type { EmbeddedEngine, ItemResult } from './embedded-engine.ts';
+import type { GenerationProgress } from './run-generation.ts';
+import { BadGenerateRequest } from './sampling-plan.ts';
+import type { SessionStore } from './sessions.ts';
+import { trimAtStop } from './stop-matcher.ts';
+
+interface PlannedItem {
+  index: number;
+  rid: string;
+  inputIds: number[];
+  params: SamplingParams;
+  sampleIndex: number;
+  returnLogprob: boolean;
+  record?: (output: readonly number[], maxNewTokens: number) => void;
+}
+
+const newRid = (): string => randomUUID().replaceAll('-', '');
+
+function pick<T>(value: T | T[] | undefined, i: number): T | undefined {
+  return Array.isArray(value) ? value[i] : value;
+}
+
+function checkUnsupported(request: GenerateRequest): void {
+  const logprobStart = [request.logprob_start_len ?? -1].flat();
+  if (logprobStart.some((v) => v !== -1) && [request.return_logprob ?? false].flat().some(Boolean))
+    throw new BadGenerateRequest('logprob_start_len other than -1 (input token logprobs) is not supported by the embedded llama.cpp engine.');
+  if ([request.top_logprobs_num ?? 0].flat().some((v) => v > 0))
+    throw new BadGenerateRequest('top_logprobs_num > 0 is not supported by the embedded llama.cpp engine.');
+  if (request.token_ids_logprob !== undefined && request.token_ids_logprob !== null)
+    throw new BadGenerateRequest('token_ids_logprob is not supported by the embedded llama.cpp engine.');
+  if (pick(request.lora_path, 0)) throw new BadGenerateRequest('lora_path is not supported by the embedded llama.cpp engine.');
+}
+
+/** One item per (prompt, sample), prompt-major, with SGLang's rid rules (reference §1.3). */
+export function planItems(request: GenerateRequest, engine: EmbeddedEngine, sessions: SessionStore): PlannedItem[] {
+  checkUnsupported(request);
+  const { size, isBatch } = batchShape(request);
+  const n = pick(request.sampling_params, 0)?.n ?? 1;
+  const items: PlannedItem[] = [];
+  for (let i = 0; i < size; i++) {
+    const ids = request.input_ids !== undefined ? (isBatch ? (request.input_ids as number[][])[i]! : (request.input_ids as number[])) : undefined;
+    const inputIds = ids ?? engine.tokenize(pick(request.text, i)!);
+    const { n: _n, ...params } = pick(request.sampling_params, i) ?? {};
+    for (let j = 0; j < n; j++) {
+      let rid: string;
+      if (n > 1) rid = newRid();
+      else if (Array.isArray(request.rid)) rid = request.rid[i]!;
+      else if (typeof request.rid === 'string') rid = isBatch ? `${request.rid}_${i}` : request.rid;
+      else rid = newRid();
+      const item: PlannedItem = { index: i * n + j, rid, inputIds, params, sampleIndex: j, returnLogprob: pick(request.return_logprob, i) ?? false };
+      if (request.session_params) {
+        const resolved = sessions.resolve(request.session_params, rid, inputIds, engine.model.tokens.bos);
+        item.inputIds = resolved.context;
+        item.record = resolved.record;
+      }
+      items.push(item);
+    }
+  }
+  return items;
+}
+
+function logprobTuples(engine: EmbeddedEngine, progress: GenerationProgress, withText: boolean): LogprobTuple[] {
+  return progress.outputIds.map((id, k) => [progress.logprobs[k] ?? null, id, withText ? engine.detokenize([id], { skipSpecialTokens: false }) : null]);
+}
+
+function outputText(engine: EmbeddedEngine, item: PlannedItem, outputIds: readonly number[], stopString?: string): string {
+  const text = engine.detokenize(outputIds, { skipSpecialTokens: item.params.skip_special_tokens ?? true });
+  return stopString !== undefined && !item.params.no_stop_trim ? trimAtStop(text, { matched: stopString }) : text;
+}
+
+function responseFor(engine: EmbeddedEngine, request: GenerateRequest, item: PlannedItem, result: ItemResult, startedAt: number): GenerateResponse {
+  const meta: GenerateResponse['meta_info'] = {
+    id: result.rid,
+    finish_reason: result.finishReason,
+    prompt_tokens: result.promptTokens,
+    weight_version: result.weightVersion,
+    completion_tokens: result.outputIds.length,
+    cached_tokens: result.cachedTokens,
+  };
+  if (item.returnLogprob) {
+    meta.input_token_logprobs = [];
+    meta.output_token_logprobs = logprobTuples(engine, result, request.return_text_in_logprobs === true);
+    meta.output_token_logprobs_length = result.outputIds.length;
+  }
+  meta.e2e_latency = (performance.now() - startedAt) / 1000;
+  const response: GenerateResponse = { text: outputText(engine, item, result.outputIds, result.stopString), output_ids: [...result.outputIds], meta_info: meta };
+  if (request.return_prompt_token_ids) response.prompt_token_ids = [...item.inputIds];
+  return response;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json' });
+  res.end(text);
+}
+
+export async function handleGenerate(req: IncomingMessage, res: ServerResponse, rawBody: string, engine: EmbeddedEngine, sessions: SessionStore): Promise<void> {
+  const startedAt = performance.now();
+  const validation = validateGenerateRequest(rawBody);
+  if (!validation.ok) {
+    res.writeHead(validation.status, { 'content-type': validation.contentType });
+    res.end(typeof validation.body === 'string' ? validation.body : JSON.stringify(validation.body));
+    return;
+  }
+  const request = validation.request;
+  const streaming = request.stream === true;
+  const { isBatch } = batchShape(request);
+  const asArray = isBatch || (pick(request.sampling_params, 0)?.n ?? 1) > 1;
+  // A client that goes away aborts its requests server-side, as upstream does.
+  const disconnect = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) disconnect.abort(new Error('client disconnected'));
+  });
+  const sse = streaming ? new SseWriter(res) : undefined;
+  sse?.start();
+  let items: PlannedItem[];
+  try {
+    items = planItems(request, engine, sessions);
+  } catch (error) {
+    if (!(error instanceof BadGenerateRequest)) throw error;
+    if (sse) sse.error(error.message, 400);
+    else sendJson(res, 400, { error: { message: error.message } });
+    return;
+  }
+  const interval = Math.max(1, pick(request.sampling_params, 0)?.stream_interval ?? 1);
+  const withIndex = (item: PlannedItem, body: GenerateResponse): GenerateResponse => (asArray ? { ...body, index: item.index } : body);
+  const run = async (item: PlannedItem): Promise<GenerateResponse> => {
+    const onToken = sse
+      ? (progress: GenerationProgress): void => {
+          if (progress.outputIds.length % interval !== 0) return;
+          const meta: GenerateResponse['meta_info'] = {
+            id: item.rid, finish_reason: null, prompt_tokens: item.inputIds.length, weight_version: engine.weightVersion,
+            completion_tokens: progress.outputIds.length, cached_tokens: 0,
+          };
+          if (item.returnLogprob) {
+            meta.input_token_logprobs = [];
+            meta.output_token_logprobs = logprobTuples(engine, progress, request.return_text_in_logprobs === true);
+          }
+          // Hold back a trailing partial UTF-8 character, as SGLang's incremental detokenizer does.
+          const text = outputText(engine, item, progress.outputIds).replace(/\uFFFD+$/, '');
+          sse.send(withIndex(item, { text, output_ids: [...progress.outputIds], meta_info: meta }));
+        }
+      : undefined;
+    const result = await engine.generate(
+      { rid: item.rid, inputIds: item.inputIds, params: item.params, sampleIndex: item.sampleIndex },
+      { signal: disconnect.signal, ...(onToken ? { onToken } : {}) },
+    );
+    item.record?.(result.outputIds, result.outputIds.length);
+    const body = withIndex(item, responseFor(engine, request, item, result, startedAt));
+    sse?.send(body);
+    return body;
+  };
+  let responses: GenerateResponse[];
+  try {
+    responses = await Promise.all(items.map(run));
+  } catch (error) {
+    if (!(error instanceof BadGenerateRequest)) throw error;
+    disconnect.abort(error);
+    if (sse) sse.error(error.message, 400);
+    else sendJson(res, 400, { error: { message: error.message } });
+    return;
+  }
+  if (sse) sse.done();
+  else sendJson(res, 200, asArray ? responses : responses[0]);
+}

@@ -1,0 +1,108 @@
+/**
+ * One generation on one llama.cpp sequence: reuse the cached prefix, evaluate the rest of the
+ * prompt, then sample token by token until EOS, a stop token or string, `max_new_tokens`, or an
+ * abort. Each reported log-prob is the llama.cpp sampler's probability of the token it picked,
+ * under the full softmax at the request's temperature (top-k 0, top-p 1, min-p 0 unless asked),
+ * so it is the probability the token was actually drawn with.
+ */
+import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp';
+import type { FinishReason } from '../sglang-types.ts';
+import { commonPrefixLength } from './slot-pool.ts';
+import type { StopMatcher } from './stop-matcher.ts';
+
+export interface SamplingPlan {
+  maxNewTokens: number;
+  /** 0 means greedy; log-probs are then under the raw (temperature 1) distribution. */
+  temperature: number;
+  /** 0 disables top-k. */
+  topK: number;
+  topP: number;
+  minP: number;
+  seed: number;
+  /** Token ids that end generation and are kept in the output (EOS unless `ignore_eos`, plus `stop_token_ids`). */
+  stopTokenIds: ReadonlySet<number>;
+  stopMatcher: StopMatcher;
+  tokenBias?: TokenBias;
+  repetitionPenalty?: { penalty: number; frequencyPenalty: number; presencePenalty: number };
+}
+
+export interface GenerationProgress {
+  outputIds: readonly number[];
+  logprobs: readonly number[];
+}
+
+export interface GenerationResult extends GenerationProgress {
+  finishReason: FinishReason;
+  /** Prompt tokens whose KV was reused from the sequence's cache. */
+  cachedTokens: number;
+  /** The matched stop string, when a string or regex ended the generation. */
+  stopString?: string;
+}
+
+export interface GenerationHooks {
+  signal?: AbortSignal;
+  /** Awaited before each sampled token: a paused engine holds generation here. */
+  beforeToken?: () => Promise<void>;
+  onToken?: (progress: GenerationProgress) => void;
+}
+
+const ABORTED: FinishReason = { type: 'abort', message: 'Aborted', status_code: null, err_type: null };
+
+/** Make the sequence hold a prefix of `prompt` and return how many of its tokens are cached. */
+async function reusePrefix(sequence: LlamaContextSequence, prompt: readonly number[]): Promise<number> {
+  // At least the last prompt token must be evaluated again: its logits give the first sample.
+  const cached = Math.min(commonPrefixLength(sequence.contextTokens, prompt), prompt.length - 1);
+  if (cached < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: cached, end: sequence.nextTokenIndex }]);
+  return cached;
+}
+
+export async function runGeneration(
+  sequence: LlamaContextSequence,
+  model: LlamaModel,
+  prompt: readonly number[],
+  plan: SamplingPlan,
+  hooks: GenerationHooks = {},
+): Promise<GenerationResult> {
+  const outputIds: number[] = [];
+  const logprobs: number[] = [];
+  const cachedTokens = await reusePrefix(sequence, prompt);
+  const finish = (finishReason: FinishReason, stopString?: string): GenerationResult => ({
+    outputIds, logprobs, finishReason, cachedTokens, ...(stopString !== undefined ? { stopString } : {}),
+  });
+  if (plan.maxNewTokens === 0) return finish({ type: 'length', length: 0 });
+  if (hooks.signal?.aborted) return finish(ABORTED);
+  await hooks.beforeToken?.();
+  const penalty = plan.repetitionPenalty;
+  const generator = sequence.evaluateWithMetadata(prompt.slice(cachedTokens) as Token[], { confidence: true }, {
+    temperature: plan.temperature,
+    topK: plan.topK,
+    topP: plan.topP,
+    minP: plan.minP,
+    seed: plan.seed,
+    yieldEogToken: true,
+    ...(plan.tokenBias ? { tokenBias: plan.tokenBias } : {}),
+    ...(penalty
+      ? { repeatPenalty: { punishTokens: () => outputIds as Token[], penalty: penalty.penalty, frequencyPenalty: penalty.frequencyPenalty, presencePenalty: penalty.presencePenalty } }
+      : {}),
+    // Requests are checked against the context size up front, so a shift would be a bug: fail loudly.
+    contextShift: { strategy: () => { throw new Error('context overflow in the embedded engine'); } },
+  });
+  try {
+    for await (const step of generator) {
+      outputIds.push(step.token);
+      logprobs.push(Math.log(step.confidence));
+      hooks.onToken?.({ outputIds, logprobs });
+      if (plan.stopTokenIds.has(step.token)) return finish({ type: 'stop', matched: step.token });
+      const stop = plan.stopMatcher.check(outputIds);
+      if (stop) return finish({ type: 'stop', matched: stop.matched }, stop.matched);
+      if (outputIds.length >= plan.maxNewTokens) return finish({ type: 'length', length: plan.maxNewTokens });
+      if (hooks.signal?.aborted) return finish(ABORTED);
+      await hooks.beforeToken?.();
+      if (hooks.signal?.aborted) return finish(ABORTED);
+    }
+    // The generator only ends on its own if llama.cpp produced no token at all.
+    return finish({ type: 'stop', matched: outputIds.at(-1) ?? -1 });
+  } finally {
+    await generator.return();
+  }
+}
