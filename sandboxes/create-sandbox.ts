@@ -1,0 +1,129 @@
+/**
+ * Cold path: create a hardened container whose main process is the helper, attach to it before
+ * start (so the `ready` line is never missed), start, wait for ready. Hardening is not optional:
+ * cap-drop ALL, no-new-privileges, non-root, pids/memory/CPU limits, no network unless asked.
+ * StdinOnce + AutoRemove: when the owner dies its stdin closes, the helper exits and Docker
+ * deletes the container, with the labelled reaper as the second line of defence.
+ */
+import type Docker from 'dockerode';
+import type { Duplex } from 'node:stream';
+import type { LimitFunction } from 'p-limit';
+import { AbortedError, describeAbortReason } from '../src/protocol/errors.ts';
+import { LABELS, OWNER_HOST, statusCodeOf } from './engine.ts';
+import { SandboxError, toSandboxError } from './errors.ts';
+import { HELPER_SOURCE, HelperConnection } from './helper-client.ts';
+import { ownerStartTime } from './reaper.ts';
+import { Sandbox } from './sandbox.ts';
+import type { ResolvedSandboxSpec } from './spec.ts';
+
+export interface CreateSandboxOptions {
+  image: string;
+  spec: ResolvedSandboxSpec;
+  key: string;
+  runId: string;
+  ttlMs: number;
+  execLimit: LimitFunction;
+  createTimeoutMs: number;
+  signal?: AbortSignal;
+  onDestroy?: (sandbox: Sandbox) => void;
+}
+
+export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreateOptions {
+  const { spec } = o;
+  const memory = spec.limits.memoryMb * 2 ** 20;
+  return {
+    Image: o.image,
+    Cmd: ['python3', '-u', '-c', HELPER_SOURCE],
+    User: spec.user,
+    WorkingDir: spec.workdir,
+    Env: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `PHYSARUM_WORKDIR=${spec.workdir}`],
+    Labels: {
+      [LABELS.sandbox]: '1',
+      [LABELS.role]: 'sandbox',
+      [LABELS.run]: o.runId,
+      [LABELS.key]: o.key,
+      [LABELS.ownerHost]: OWNER_HOST,
+      [LABELS.ownerPid]: String(process.pid),
+      [LABELS.ownerStart]: ownerStartTime(process.pid) ?? '',
+      [LABELS.expires]: String(Date.now() + o.ttlMs),
+    },
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    OpenStdin: true,
+    StdinOnce: true,
+    Tty: false,
+    NetworkDisabled: !spec.network,
+    HostConfig: {
+      AutoRemove: true,
+      Init: true, // docker-init as pid 1 reaps the orphans of background jobs
+      NetworkMode: spec.network ? 'bridge' : 'none',
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: spec.limits.pids,
+      Memory: memory,
+      MemorySwap: memory, // equal: no swap on top, so the limit is hard
+      NanoCpus: Math.round(spec.limits.cpus * 1e9),
+      ReadonlyRootfs: spec.readOnlyRoot,
+      ...(spec.readOnlyRoot
+        ? {
+            Tmpfs: { '/tmp': 'rw,nosuid,nodev,mode=1777,size=268435456' },
+            // An anonymous volume gets the image's workdir contents copied in (a tmpfs would hide them).
+            Mounts: [{ Type: 'volume', Source: '', Target: spec.workdir }],
+          }
+        : {}),
+    },
+  };
+}
+
+export async function createSandbox(docker: Docker, o: CreateSandboxOptions): Promise<Sandbox> {
+  let container: Docker.Container | undefined;
+  let helper: HelperConnection | undefined;
+  const work = (async () => {
+    container = await docker.createContainer(containerConfig(o));
+    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    helper = new HelperConnection(stream, docker.modem, container.id);
+    const ready = helper.waitReady(o.createTimeoutMs);
+    ready.catch(() => undefined);
+    await container.start();
+    await ready;
+    const c = container;
+    helper.explainDeath = (tail) => explainDeath(c, tail);
+    return new Sandbox({ docker, container: c, helper, spec: o.spec, key: o.key, image: o.image, execLimit: o.execLimit, onDestroy: o.onDestroy });
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SandboxError('create_timeout', `create + start took longer than ${o.createTimeoutMs} ms`)), o.createTimeoutMs);
+    onAbort = () => reject(new AbortedError(describeAbortReason(o.signal?.reason)));
+    if (o.signal?.aborted) onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, stop]);
+  } catch (err) {
+    // Whatever got created must not outlive this failure; a late create is removed when it lands.
+    const cleanup = async (): Promise<void> => {
+      await work.catch(() => undefined);
+      helper?.end();
+      await container?.remove({ force: true, v: true }).catch(() => undefined);
+    };
+    void cleanup();
+    throw err instanceof SandboxError || err instanceof AbortedError ? err : toSandboxError(err, 'create_failed', `create sandbox from ${o.image}`, container?.id);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function explainDeath(container: Docker.Container, stderrTail: string): Promise<SandboxError> {
+  const tail = stderrTail.trim().slice(-500);
+  try {
+    const info = await container.inspect();
+    if (info.State.OOMKilled) return new SandboxError('oom', 'the sandbox was killed for exceeding its memory limit', { containerId: container.id });
+    return new SandboxError('sandbox_died', `the sandbox exited (code ${info.State.ExitCode})${tail ? `: ${tail}` : ''}`, { containerId: container.id });
+  } catch (err) {
+    const gone = statusCodeOf(err) === 404;
+    return new SandboxError('sandbox_died', `the sandbox ${gone ? 'is gone' : 'stopped answering'}${tail ? `: ${tail}` : ''}`, { containerId: container.id });
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The one failure type of the sandbox layer. Callers branch on `reason` (the episode runner maps
+ * every SandboxError to sample status `sandbox_error`); the `code` follows the reason so generic
+ * PhysarumError handling (retry, CLI one-liners) works without knowing this module.
+ */
+import { PhysarumError, type ErrorCode } from '../src/protocol/errors.ts';
+
+export type SandboxFailureReason =
+  | 'create_timeout'
+  | 'exec_timeout'
+  | 'oom'
+  | 'engine_unavailable'
+  | 'image_build_failed'
+  | 'create_failed'
+  | 'sandbox_died'
+  | 'fork_failed'
+  | 'destroyed'
+  | 'protocol';
+
+const CODES: Record<SandboxFailureReason, ErrorCode> = {
+  create_timeout: 'PHYSARUM_SANDBOX_TIMEOUT',
+  exec_timeout: 'PHYSARUM_SANDBOX_TIMEOUT',
+  oom: 'PHYSARUM_SANDBOX_OOM',
+  engine_unavailable: 'PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE',
+  image_build_failed: 'PHYSARUM_SANDBOX',
+  create_failed: 'PHYSARUM_SANDBOX',
+  sandbox_died: 'PHYSARUM_SANDBOX',
+  fork_failed: 'PHYSARUM_SANDBOX',
+  destroyed: 'PHYSARUM_SANDBOX',
+  protocol: 'PHYSARUM_SANDBOX',
+};
+
+// A retry takes a fresh sandbox, so most failures are worth one; a broken image or a use after
+// destroy is a bug that repeating cannot fix.
+const NOT_RETRYABLE = new Set<SandboxFailureReason>(['image_build_failed', 'destroyed']);
+
+export class SandboxError extends PhysarumError {
+  readonly reason: SandboxFailureReason;
+  /** The container the failure happened in, when there was one. */
+  readonly containerId: string | undefined;
+
+  constructor(
+    reason: SandboxFailureReason,
+    message: string,
+    options: { cause?: unknown; containerId?: string } = {},
+  ) {
+    super(CODES[reason], `sandbox ${reason}: ${message}`, {
+      cause: options.cause,
+      isRetryable: !NOT_RETRYABLE.has(reason),
+    });
+    this.reason = reason;
+    this.containerId = options.containerId;
+  }
+
+  static is(value: unknown, reason?: SandboxFailureReason): value is SandboxError {
+    return value instanceof SandboxError && (reason === undefined || value.reason === reason);
+  }
+}
+
+/** True for errors that mean "the Docker engine did not answer" (socket gone, refused, reset). */
+export function isEngineUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (
+    typeof code === 'string' &&
+    ['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EACCES'].includes(code)
+  );
+}
+
+/** Wraps an engine call failure: unreachable engines become `engine_unavailable`, the rest `fallback`. */
+export function toSandboxError(err: unknown, fallback: SandboxFailureReason, what: string, containerId?: string): PhysarumError {
+  if (PhysarumError.isInstance(err)) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  if (isEngineUnreachable(err)) {
+    return new SandboxError('engine_unavailable', `${what}: Docker engine did not answer (${detail}); is dockerd running, or DOCKER_HOST right?`, { cause: err, containerId });
+  }
+  return new SandboxError(fallback, `${what}: ${detail}`, { cause: err, containerId });
+}
+
+export type SandboxFileErrorKind =
+  | 'not_found'
+  | 'is_directory'
+  | 'not_a_directory'
+  | 'permission_denied'
+  | 'read_only'
+  | 'no_space'
+  | 'exists'
+  | 'os_error'
+  | 'bad_request'
+  | 'internal';
+
+/**
+ * A file operation failed for a reason the model can act on (missing file, wrong kind, no
+ * permission). Not an infrastructure failure: tools turn it into a tool error message.
+ */
+export class SandboxFileError extends PhysarumError {
+  readonly kind: SandboxFileErrorKind;
+  readonly path: string;
+
+  constructor(kind: SandboxFileErrorKind, path: string, message: string) {
+    super('PHYSARUM_SANDBOX_FILE', message);
+    this.kind = kind;
+    this.path = path;
+  }
+}

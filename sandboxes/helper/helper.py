@@ -1,0 +1,375 @@
+# physarum sandbox helper: a long-lived process inside each sandbox container that runs commands
+# and file operations for the host, so an exec is one round trip on an already open stream rather
+# than Docker's exec create + start + inspect. Standard library only: it runs on any image with
+# python3. Wire: one JSON object per line each way. Host -> helper: {"id", "op", ...}.
+# Helper -> host: {"id", "ev": "out"|"chunk"|"done", ...}; "done" carries ok + result or error.
+# Binary payloads are base64. Stdin EOF (the host went away) ends the helper and so the container.
+import base64, io, json, os, selectors, signal, stat, subprocess, sys, tarfile, threading, time
+
+OUT = sys.stdout.buffer
+WRITE_LOCK = threading.Lock()
+WORKDIR = os.environ.get('PHYSARUM_WORKDIR') or os.getcwd()
+RUNNING = {}  # request id -> Popen, for cancel / finalize
+UPLOADS = {}  # upload id -> BytesIO, filled by "upload" messages before a "restore"
+
+
+def send(msg):
+    data = (json.dumps(msg, separators=(',', ':')) + '\n').encode()
+    with WRITE_LOCK:
+        OUT.write(data)
+        OUT.flush()
+
+
+class OpError(Exception):
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+def resolve(path):
+    return path if os.path.isabs(path) else os.path.join(WORKDIR, path)
+
+
+def os_error(err, path):
+    kinds = {2: 'not_found', 13: 'permission_denied', 21: 'is_directory', 20: 'not_a_directory', 30: 'read_only', 28: 'no_space', 17: 'exists', 39: 'not_empty'}
+    return OpError(kinds.get(err.errno, 'os_error'), '%s: %s' % (path, err.strerror))
+
+
+def oom_kills():
+    # Counter of OOM kills in this container's memory cgroup (v2 file, then v1 file).
+    for path in ('/sys/fs/cgroup/memory.events', '/sys/fs/cgroup/memory/memory.oom_control'):
+        try:
+            with open(path) as f:
+                for line in f:
+                    key, _, value = line.partition(' ')
+                    if key == 'oom_kill':
+                        return int(value)
+        except (OSError, ValueError):
+            pass
+    return None
+
+
+def kill_group(proc):
+    # The command runs in its own session: SIGKILL the whole group, again while new forks appear.
+    for _ in range(100):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return
+        proc.poll()  # reap the leader, else its zombie keeps the group alive
+        if not group_alive(proc.pid):
+            return
+        time.sleep(0.01)
+
+
+def group_alive(pgid):
+    # True while a non-zombie process is in the group (zombies are dead, init reaps them).
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % name) as f:
+                fields = f.read().rsplit(') ', 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != 'Z' and int(fields[2]) == pgid:
+            return True
+    return False
+
+
+def op_exec(req, rid):
+    argv = req.get('argv') or ['/bin/bash', '-c', req['cmd']]
+    env = dict(os.environ)
+    env.pop('PHYSARUM_WORKDIR', None)
+    env.update(req.get('env') or {})
+    cwd = resolve(req.get('cwd') or WORKDIR)
+    cap = int(req.get('maxOutputBytes') or 1 << 20)
+    streaming = bool(req.get('stream'))
+    timeout_ms = req.get('timeoutMs')
+    stdin_data = base64.b64decode(req['stdin']) if req.get('stdin') is not None else None
+    if not os.path.isdir(cwd):
+        raise OpError('not_found', 'working directory %s does not exist' % cwd)
+    before = oom_kills()
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
+                                start_new_session=True)
+    except FileNotFoundError:
+        raise OpError('not_found', 'command not found: %s' % argv[0])
+    except OSError as err:
+        # EAGAIN here is the pids limit biting (e.g. a fork bomb still draining).
+        raise os_error(err, argv[0])
+    RUNNING[rid] = proc
+    if stdin_data is not None:
+        def feed():
+            try:
+                proc.stdin.write(stdin_data)
+            except OSError:
+                pass
+            finally:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+        threading.Thread(target=feed, daemon=True).start()
+    kept = {'stdout': bytearray(), 'stderr': bytearray()}
+    truncated = False
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, 'stdout')
+    sel.register(proc.stderr, selectors.EVENT_READ, 'stderr')
+    deadline = started + timeout_ms / 1000.0 if timeout_ms else None
+    timed_out = False
+    exited_at = None
+    while sel.get_map():
+        now = time.monotonic()
+        if deadline and now >= deadline and not timed_out:
+            timed_out = True
+            kill_group(proc)
+        if exited_at is None and proc.poll() is not None:
+            exited_at = now
+        # Background jobs may hold the pipes open after the command exits: stop listening soon after.
+        if exited_at is not None and now - exited_at > 0.2:
+            break
+        for key, _ in sel.select(0.05):
+            data = os.read(key.fileobj.fileno(), 65536)
+            if not data:
+                sel.unregister(key.fileobj)
+                continue
+            buf = kept[key.data]
+            room = cap - len(buf)
+            if room < len(data):
+                truncated = True
+            if room > 0:
+                piece = data[:room]
+                buf.extend(piece)
+                if streaming:
+                    send({'id': rid, 'ev': 'out', 'stream': key.data, 'data': base64.b64encode(piece).decode()})
+    sel.close()
+    proc.stdout.close()
+    proc.stderr.close()
+    rc = proc.wait()
+    RUNNING.pop(rid, None)
+    after = oom_kills()
+    killed = rc < 0
+    sig = -rc if killed else None
+    oom = killed and sig == signal.SIGKILL and not timed_out and before is not None and after is not None and after > before
+    return {
+        'exitCode': 124 if timed_out else (128 + sig if killed else rc),
+        'signal': signal.Signals(sig).name if killed else None,
+        'timedOut': timed_out,
+        'cancelled': getattr(proc, 'physarum_cancelled', False),
+        'oomKilled': oom,
+        'truncated': truncated,
+        'stdout': base64.b64encode(bytes(kept['stdout'])).decode(),
+        'stderr': base64.b64encode(bytes(kept['stderr'])).decode(),
+        'durationMs': round((time.monotonic() - started) * 1000, 3),
+    }
+
+
+def op_cancel(req, rid):
+    proc = RUNNING.get(req['target'])
+    if proc is not None:
+        proc.physarum_cancelled = True
+        kill_group(proc)
+    return {'found': proc is not None}
+
+
+def live_pids(exclude):
+    pids = []
+    for name in os.listdir('/proc'):
+        if not name.isdigit() or int(name) in exclude:
+            continue
+        try:
+            with open('/proc/%s/stat' % name) as f:
+                state = f.read().rsplit(') ', 1)[1][:1]
+        except (OSError, IndexError):
+            continue
+        if state != 'Z':  # zombies are dead already; their parent (or init) reaps them
+            pids.append(int(name))
+    return pids
+
+
+def op_kill_all(req, rid):
+    # Every process but init and this helper: background jobs, daemons, setsid escapes.
+    exclude, signalled = (1, os.getpid()), 0
+    for _ in range(50):
+        victims = live_pids(exclude)
+        if not victims:
+            break
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                signalled += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.02)
+    return {'signalled': signalled}
+
+
+def op_read(req, rid):
+    path = resolve(req['path'])
+    limit = req.get('maxBytes')
+    try:
+        with open(path, 'rb') as f:
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(limit if limit is not None else -1)
+    except OSError as err:
+        raise os_error(err, req['path'])
+    return {'data': base64.b64encode(data).decode(), 'size': size, 'truncated': limit is not None and size > limit}
+
+
+def op_write(req, rid):
+    path = resolve(req['path'])
+    data = base64.b64decode(req['data'])
+    try:
+        if req.get('mkdirs', True):
+            os.makedirs(os.path.dirname(path) or '/', exist_ok=True)
+        with open(path, 'ab' if req.get('append') else 'wb') as f:
+            f.write(data)
+        if req.get('mode') is not None:
+            os.chmod(path, int(req['mode']))
+    except OSError as err:
+        raise os_error(err, req['path'])
+    return {'bytes': len(data)}
+
+
+def kind_of(mode):
+    if stat.S_ISLNK(mode):
+        return 'symlink'
+    if stat.S_ISDIR(mode):
+        return 'dir'
+    if stat.S_ISREG(mode):
+        return 'file'
+    return 'other'
+
+
+def op_list(req, rid):
+    root = resolve(req.get('path') or '.')
+    depth = int(req.get('maxDepth', 1))
+    limit = int(req.get('maxEntries', 10000))
+    hidden = bool(req.get('includeHidden', True))
+    try:
+        if not stat.S_ISDIR(os.stat(root).st_mode):
+            raise OpError('not_a_directory', '%s is not a directory' % req.get('path'))
+    except OSError as err:
+        raise os_error(err, req.get('path') or '.')
+    entries, truncated, stack = [], False, [(root, '', 1)]
+    while stack and not truncated:
+        directory, prefix, level = stack.pop()
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in names:
+            if not hidden and name.startswith('.'):
+                continue
+            if len(entries) >= limit:
+                truncated = True
+                break
+            full = os.path.join(directory, name)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            kind = kind_of(st.st_mode)
+            entries.append({'path': prefix + name, 'type': kind, 'size': st.st_size, 'mode': stat.S_IMODE(st.st_mode)})
+            if kind == 'dir' and level < depth:
+                stack.append((full, prefix + name + '/', level + 1))
+    entries.sort(key=lambda e: e['path'])
+    return {'entries': entries, 'truncated': truncated}
+
+
+def op_tar(req, rid):
+    # Packs the given paths (each one level, or whole trees with recursive) and streams the archive.
+    buf = io.BytesIO()
+    skipped = []
+    with tarfile.open(fileobj=buf, mode='w', format=tarfile.PAX_FORMAT) as tar:
+        for path in req['paths']:
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if kind_of(st.st_mode) == 'other':
+                continue
+            try:
+                tar.add(path, arcname=path.lstrip('/'), recursive=bool(req.get('recursive')))
+            except OSError as err:
+                skipped.append('%s: %s' % (path, err.strerror))
+    data = buf.getvalue()
+    for i in range(0, len(data), 1 << 20):
+        send({'id': rid, 'ev': 'chunk', 'data': base64.b64encode(data[i:i + (1 << 20)]).decode()})
+    return {'bytes': len(data), 'skipped': skipped}
+
+
+def remove_tree(path):
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        for name in os.listdir(path):
+            remove_tree(os.path.join(path, name))
+        os.rmdir(path)
+    else:
+        os.unlink(path)
+
+
+def op_restore(req, rid):
+    # Makes this sandbox's files equal to a prepared one: clear / delete, then unpack its archive.
+    try:
+        for directory in req.get('clear') or []:
+            for name in os.listdir(directory):
+                remove_tree(os.path.join(directory, name))
+        for path in req.get('deletes') or []:
+            remove_tree(path)
+        data = UPLOADS.pop(req['upload'], io.BytesIO()).getvalue()
+        with tarfile.open(fileobj=io.BytesIO(data), mode='r') as tar:
+            if hasattr(tarfile, 'fully_trusted_filter'):
+                tar.extractall('/', filter='fully_trusted')
+            else:
+                tar.extractall('/')
+    except OSError as err:
+        raise os_error(err, getattr(err, 'filename', None) or 'restore')
+    return {'bytes': len(data)}
+
+
+def op_ping(req, rid):
+    return {'pid': os.getpid(), 'uid': os.getuid(), 'workdir': WORKDIR}
+
+
+OPS = {'exec': op_exec, 'cancel': op_cancel, 'killAll': op_kill_all, 'read': op_read, 'write': op_write,
+       'list': op_list, 'tar': op_tar, 'restore': op_restore, 'ping': op_ping}
+
+
+def handle(req):
+    rid = req.get('id')
+    try:
+        op = OPS.get(req.get('op'))
+        if op is None:
+            raise OpError('bad_request', 'unknown op %r' % req.get('op'))
+        send({'id': rid, 'ev': 'done', 'ok': True, 'result': op(req, rid)})
+    except OpError as err:
+        send({'id': rid, 'ev': 'done', 'ok': False, 'error': {'kind': err.kind, 'message': str(err)}})
+    except Exception as err:  # a helper bug must answer, not hang the host
+        send({'id': rid, 'ev': 'done', 'ok': False, 'error': {'kind': 'internal', 'message': '%s: %s' % (type(err).__name__, err)}})
+
+
+def main():
+    send({'ev': 'ready', 'pid': os.getpid(), 'uid': os.getuid(), 'workdir': WORKDIR})
+    for line in sys.stdin.buffer:
+        try:
+            req = json.loads(line)
+        except ValueError:
+            send({'id': None, 'ev': 'done', 'ok': False, 'error': {'kind': 'bad_request', 'message': 'not JSON'}})
+            continue
+        if req.get('op') == 'upload':  # ordered chunks: append inline, no answer
+            UPLOADS.setdefault(req['upload'], io.BytesIO()).write(base64.b64decode(req['data']))
+            continue
+        threading.Thread(target=handle, args=(req,), daemon=True).start()
+    for proc in list(RUNNING.values()):
+        kill_group(proc)
+
+
+if __name__ == '__main__':
+    main()

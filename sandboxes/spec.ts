@@ -1,0 +1,60 @@
+/**
+ * What a sandbox is made of. Defaults are the hardened ones: no network, 1 CPU, 1 GiB, 256 pids,
+ * non-root. The pool key is a hash of everything that changes the container, so warm sandboxes
+ * and forks always match the spec they are handed out for.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { InvalidInputError } from '../src/protocol/errors.ts';
+
+export const SandboxLimitsSchema = z.object({
+  memoryMb: z.number().int().min(16).default(1024).describe('memory limit in MiB (no swap on top)'),
+  cpus: z.number().positive().max(256).default(1).describe('CPU quota in cores'),
+  pids: z.number().int().min(16).default(256).describe('process/thread limit: contains fork bombs'),
+});
+
+export const DockerfileImageSchema = z.object({
+  /** A Dockerfile; `FROM physarum/base` names the content-hashed base image. */
+  dockerfile: z.string().min(1),
+  /** Extra build-context files, path → content. */
+  files: z.record(z.string(), z.string()).default({}),
+});
+
+export const SandboxSpecSchema = z.object({
+  /** Image: omitted = physarum's base image; a string = an image reference; or a Dockerfile. */
+  image: z.union([z.string().min(1), DockerfileImageSchema]).optional(),
+  /** The env's own setup commands, run once as root and cached as an image per (image, setup). */
+  setup: z.array(z.string()).default([]),
+  /** Network during setup (default: same as `network`). */
+  setupNetwork: z.boolean().optional(),
+  workdir: z.string().regex(/^\/[^\0]*$/, 'workdir must be an absolute path').default('/workspace'),
+  /** Outbound network for the agent: off unless asked for. */
+  network: z.boolean().default(false),
+  limits: SandboxLimitsSchema.prefault({}),
+  /** Read-only root filesystem; the workdir (a volume) and /tmp (tmpfs) stay writable. */
+  readOnlyRoot: z.boolean().default(false),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are shell identifiers'), z.string()).default({}),
+  /** uid:gid the helper and every command run as; never root. */
+  user: z.string().regex(/^[1-9][0-9]*(:[0-9]+)?$/, 'user must be a non-zero uid[:gid]').default('1000:1000'),
+});
+
+export type SandboxSpec = z.input<typeof SandboxSpecSchema>;
+export type ResolvedSandboxSpec = z.output<typeof SandboxSpecSchema>;
+
+export function parseSandboxSpec(spec: SandboxSpec | ResolvedSandboxSpec): ResolvedSandboxSpec {
+  const r = SandboxSpecSchema.safeParse(spec);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new InvalidInputError(`invalid sandbox spec at '${issue.path.join('.') || '(root)'}': ${issue.message}`);
+  }
+  return r.data;
+}
+
+export function hashOf(...parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+/** The key of containers built from `imageRef` with this spec: same key = interchangeable. */
+export function poolKey(imageRef: string, spec: ResolvedSandboxSpec): string {
+  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user);
+}
