@@ -1,0 +1,100 @@
+/**
+ * Multi-agent episodes: several named roles in one episode, each with its own conversation (and
+ * token ledger) and its own samples (`Sample.agent`). The env says who moves next and routes each
+ * reply into the other roles' views. A role may use another engine: a frozen opponent on another
+ * SGLang URL (`GenerateEngine`) or an LLM judge over chat completions (`ChatEngine`).
+ *
+ * Training roles: `trains` defaults to true. Roles with `trains: false` produce NO samples — the
+ * buffer never has to filter them out; their turns still appear in the steps the rubric sees.
+ *
+ * A single-agent `Env` is the one-role case (role "policy"); `asAgents` adapts it, so one runner
+ * drives both.
+ */
+import type { z } from 'zod';
+import type { GenerateRequest, GenerateResponse, SamplingParams } from '../engine/sglang-types.ts';
+import type { Env } from './env.ts';
+import type { Rubric } from './rubric.ts';
+import type { StopCondition } from './stop.ts';
+import type { ToolSet, ToolSpec } from './tool.ts';
+import type { AssistantReply, EnvContext, Message, StepResult } from './types.ts';
+
+/** Token-in/token-out engine: SGLang `/generate` (SglangClient, the embedded engine, a scripted server). */
+export interface GenerateEngine {
+  generate(request: GenerateRequest, options?: { signal?: AbortSignal }): Promise<GenerateResponse | GenerateResponse[]>;
+}
+
+/** Message-level engine for roles that never train (an OpenAI-compatible judge or opponent). */
+export interface ChatEngine {
+  complete(request: { messages: Message[]; tools?: ToolSpec[]; sampling?: SamplingParams }, options?: { signal?: AbortSignal }): Promise<Message>;
+}
+
+export function isChatEngine(engine: GenerateEngine | ChatEngine): engine is ChatEngine {
+  return typeof (engine as ChatEngine).complete === 'function';
+}
+
+export interface AgentRole {
+  /** Whether this role's turns become training samples (default true). */
+  trains?: boolean;
+  /** Engine for this role; default: the episode's engine. Training roles need a `GenerateEngine`. */
+  engine?: GenerateEngine | ChatEngine;
+  /** Overrides the episode's sampling params for this role. */
+  sampling?: SamplingParams;
+  /** Tools shown to this role (default none). */
+  tools?: ToolSet;
+}
+
+export interface AgentsStepResult extends Omit<StepResult, 'messages'> {
+  /** Messages to append, per role (e.g. the reply, relayed into the opponent's view as a user turn). */
+  messages?: Record<string, Message[]>;
+}
+
+export abstract class MultiAgentEnv<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> {
+  abstract readonly taskSchema: z.ZodType<TTask>;
+  abstract readonly roles: Record<string, AgentRole>;
+  /** Scored once per training role; `ctx.role` says which. */
+  abstract readonly rubric: Rubric<TTask, TState>;
+  readonly stopWhen: StopCondition<TState> | undefined = undefined;
+  /** Limit on turns of all roles together. */
+  readonly maxTurns: number | undefined = undefined;
+  readonly sandbox: unknown = undefined;
+
+  createState(_task: TTask): TState {
+    return {} as TState;
+  }
+
+  label(_task: TTask): unknown {
+    return undefined;
+  }
+
+  /** Each role's opening messages; every role in `roles` needs an entry. */
+  abstract reset(ctx: EnvContext<TTask, TState, TSandbox>): Record<string, Message[]> | Promise<Record<string, Message[]>>;
+
+  /** The role that moves next, or undefined when the episode is over (terminated). */
+  abstract nextRole(ctx: EnvContext<TTask, TState, TSandbox>): string | undefined;
+
+  abstract step(role: string, reply: AssistantReply, ctx: EnvContext<TTask, TState, TSandbox>): AgentsStepResult | Promise<AgentsStepResult>;
+}
+
+export const POLICY_ROLE = 'policy';
+
+/** The one-role view of a single-agent env. */
+export function asAgents<TTask, TState extends object>(env: Env<TTask, TState> | MultiAgentEnv<TTask, TState>): MultiAgentEnv<TTask, TState> {
+  if (env instanceof Object && 'roles' in env && 'nextRole' in env) return env as MultiAgentEnv<TTask, TState>;
+  const single = env as Env<TTask, TState>;
+  return {
+    taskSchema: single.taskSchema,
+    roles: { [POLICY_ROLE]: { trains: true, tools: single.tools } },
+    rubric: single.rubric,
+    stopWhen: single.stopWhen,
+    maxTurns: single.maxTurns,
+    sandbox: single.sandbox,
+    createState: (task) => single.createState(task),
+    label: (task) => single.label(task),
+    reset: async (ctx) => ({ [POLICY_ROLE]: await single.reset(ctx) }),
+    nextRole: () => POLICY_ROLE,
+    step: async (_role, reply, ctx) => {
+      const result = await single.step(reply, ctx);
+      return { ...result, messages: { [POLICY_ROLE]: result.messages ?? [] } };
+    },
+  };
+}

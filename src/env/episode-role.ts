@@ -1,0 +1,115 @@
+/**
+ * One role of an episode at run time: its conversation, its token ledger (for `/generate` roles)
+ * and how it takes a turn. Sampled ids and log-probs go into the ledger exactly as the engine
+ * returned them; the text is only decoded to parse the reply (contract 1).
+ */
+import { parseAssistant, type ToolCallFormat } from '../chat/tool-call-parser.ts';
+import type { Tokenizer } from '../chat/tokenizer.ts';
+import type { SamplingParams } from '../engine/sglang-types.ts';
+import { isChatEngine, type AgentRole, type ChatEngine, type GenerateEngine } from './agents.ts';
+import { readGenerateResponse } from './engine-reply.ts';
+import type { EpisodeLedger } from './ledger.ts';
+import { toolSpecs, type ToolSet, type ToolSpec } from './tool.ts';
+import type { AssistantReply, Message } from './types.ts';
+
+/** Sampled tokens of a turn that an abort cut short; resume continues from them. */
+export interface PartialOutput {
+  ids: number[];
+  logProbs: number[];
+  weightVersion: string;
+}
+
+/** Thrown when the engine ended a turn with `finish_reason: abort` (pause, abort_all): not an error. */
+export class TurnAborted extends Error {
+  constructor(readonly partial: PartialOutput) {
+    super('the engine aborted the turn');
+  }
+}
+
+export const DEFAULT_MAX_NEW_TOKENS = 1024;
+
+export interface TurnSettings {
+  tokenizer: Tokenizer;
+  toolCallFormat: ToolCallFormat;
+  reasoning: boolean;
+  sampling: SamplingParams;
+  signal: AbortSignal;
+}
+
+export interface TurnOutcome {
+  reply: AssistantReply;
+  completionTokens: number;
+  promptTokens: number;
+  cachedTokens: number;
+}
+
+export class RoleRuntime {
+  readonly tools: ToolSet;
+  readonly toolSpecs: ToolSpec[];
+  readonly trains: boolean;
+  turns = 0;
+
+  constructor(
+    readonly name: string,
+    readonly spec: AgentRole,
+    readonly engine: GenerateEngine | ChatEngine,
+    /** The role's own view of the conversation. */
+    public messages: Message[],
+    readonly ledger: EpisodeLedger | undefined,
+  ) {
+    this.tools = spec.tools ?? {};
+    this.toolSpecs = toolSpecs(this.tools);
+    this.trains = spec.trains ?? true;
+  }
+
+  append(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    this.messages.push(...messages);
+    this.ledger?.appendMessages([...messages]);
+  }
+
+  /** Samples one reply; `partial` continues a turn an abort interrupted. */
+  async takeTurn(settings: TurnSettings, idPrefix: string, partial?: PartialOutput): Promise<TurnOutcome> {
+    const sampling = { ...settings.sampling, ...this.spec.sampling };
+    if (isChatEngine(this.engine)) {
+      const message = await this.engine.complete({ messages: [...this.messages], tools: this.toolSpecs, sampling }, { signal: settings.signal });
+      this.messages.push(message);
+      return { reply: { message, parseErrors: [], finishReason: 'stop' }, completionTokens: 0, promptTokens: 0, cachedTokens: 0 };
+    }
+    const ledger = this.ledger!;
+    const already = partial?.ids.length ?? 0;
+    const maxNewTokens = (sampling.max_new_tokens ?? DEFAULT_MAX_NEW_TOKENS) - already;
+    const inputIds = partial ? [...ledger.inputIds, ...partial.ids] : [...ledger.inputIds];
+    const answer = await this.engine.generate(
+      { input_ids: inputIds, sampling_params: { ...sampling, max_new_tokens: Math.max(1, maxNewTokens) }, return_logprob: true },
+      { signal: settings.signal },
+    );
+    const response = Array.isArray(answer) ? answer[0]! : answer;
+    const out = readGenerateResponse(response, `${this.name} engine /generate`);
+    const ids = partial ? [...partial.ids, ...out.ids] : out.ids;
+    const logProbs = partial ? [...partial.logProbs, ...out.logProbs] : out.logProbs;
+    if (out.finish === 'abort') throw new TurnAborted({ ids, logProbs, weightVersion: out.weightVersion });
+
+    const textIds = out.matchedStopId !== undefined && ids.at(-1) === out.matchedStopId ? ids.slice(0, -1) : ids;
+    const parsed = parseAssistant(settings.tokenizer.decode(textIds), {
+      format: settings.toolCallFormat,
+      reasoning: settings.reasoning,
+      idPrefix,
+    });
+    const message: Message = { role: 'assistant', content: parsed.content };
+    if (parsed.reasoningContent !== undefined) message.reasoningContent = parsed.reasoningContent;
+    if (parsed.toolCalls.length > 0) message.toolCalls = parsed.toolCalls;
+    ledger.appendSampled({ ids, logProbs, weightVersion: out.weightVersion, message });
+    this.messages.push(message);
+    return {
+      reply: {
+        message,
+        parseErrors: parsed.errors.map((e) => ({ kind: e.kind, message: e.message, toolCallId: e.toolCallId })),
+        finishReason: out.finish,
+      },
+      completionTokens: ids.length,
+      promptTokens: out.promptTokens,
+      cachedTokens: out.cachedTokens,
+    };
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * The episode runner: one task, one env, one or more roles, until terminated or truncated.
+ *
+ *   reset → [ nextRole → /generate (input_ids from the ledger, return_logprob) → env.step →
+ *             append observations → stop predicates ]* → rubric → Samples
+ *
+ * Every failure becomes a status on the samples (see failure-status.ts); an abort returns the
+ * partial samples plus a snapshot that `resume` continues from.
+ */
+import type { ChatTemplate } from '../chat/chat-template.ts';
+import type { Tokenizer } from '../chat/tokenizer.ts';
+import type { ToolCallFormat } from '../chat/tool-call-parser.ts';
+import type { SamplingParams } from '../engine/sglang-types.ts';
+import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
+import type { Sample, SampleStatus } from '../protocol/sample.ts';
+import { asAgents, isChatEngine, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
+import type { Env } from './env.ts';
+import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts';
+import { buildSamples } from './episode-samples.ts';
+import { checkSnapshot, EPISODE_SNAPSHOT_VERSION, type EpisodeSnapshot } from './episode-snapshot.ts';
+import { describeError, statusForError } from './failure-status.ts';
+import { createLedger, restoreLedger } from './ledger-factory.ts';
+import { scoreEpisode } from './rubric.ts';
+import { anyOf, checkStop, stepCountIs, type StopDecision } from './stop.ts';
+import { parseTask } from './task.ts';
+import type { AssistantReply, EnvContext, Message, StepRecord } from './types.ts';
+
+export interface RunEpisodeOptions {
+  env: Env<any, any> | MultiAgentEnv<any, any>;
+  /** A task row; validated with the env's taskSchema. */
+  task: unknown;
+  /** The policy engine (roles without their own engine use it). */
+  engine: GenerateEngine;
+  chat: { tokenizer: Tokenizer; template: ChatTemplate };
+  /** SGLang sampling params; `max_new_tokens` defaults to 1024 per turn. */
+  sampling?: SamplingParams;
+  toolCallFormat?: ToolCallFormat;
+  rolloutId: string;
+  groupIndex: number;
+  index: number;
+  signal?: AbortSignal;
+  sandbox?: unknown;
+  resume?: EpisodeSnapshot;
+  /** Lowers the env's turn limit for this run. */
+  maxTurns?: number;
+  /** Split `<think>` reasoning from replies (default true). */
+  reasoning?: boolean;
+  /** Extra chat-template variables, e.g. `{ enable_thinking: false }`. */
+  templateKwargs?: Record<string, unknown>;
+}
+
+export interface EpisodeResult {
+  samples: Sample[];
+  /** Present when the episode was aborted: pass it back as `resume`. */
+  snapshot?: EpisodeSnapshot;
+  metrics: Record<string, number>;
+}
+
+type InFlight = EpisodeSnapshot['inFlight'];
+
+export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeResult> {
+  const program = asAgents(options.env);
+  const task = parseTask(program.taskSchema, options.task);
+  const signal = options.signal ?? new AbortController().signal;
+  const resume = options.resume ? checkSnapshot(options.resume) : undefined;
+  const metrics: Record<string, number> = { ...resume?.metrics };
+  const emit = (name: string, value: number): void => void (metrics[name] = (metrics[name] ?? 0) + value);
+  const steps: StepRecord[] = resume?.steps ?? [];
+  const ctx: EnvContext<unknown, any> = {
+    task,
+    state: resume ? resume.state : undefined,
+    sandbox: options.sandbox,
+    signal,
+    turn: resume?.turn ?? 0,
+    steps,
+    emit,
+  };
+  const settings = {
+    tokenizer: options.chat.tokenizer,
+    toolCallFormat: options.toolCallFormat ?? 'hermes',
+    reasoning: options.reasoning ?? true,
+    sampling: options.sampling ?? {},
+    signal,
+  };
+  const limit = Math.min(options.maxTurns ?? Infinity, program.maxTurns ?? Infinity);
+  const stop = anyOf(program.stopWhen, Number.isFinite(limit) ? stepCountIs(limit) : undefined);
+  const roles = new Map<string, RoleRuntime>();
+  let opening: Record<string, Message[]> = {};
+  let inFlight: InFlight = resume?.inFlight;
+  let status: SampleStatus = 'completed';
+  let statusReason: string | undefined;
+  let partial: PartialOutput | undefined;
+
+  for (const [name, spec] of Object.entries(program.roles)) {
+    const engine = spec.engine ?? options.engine;
+    if ((spec.trains ?? true) && isChatEngine(engine))
+      throw new InvalidInputError(`role '${name}' trains but its engine is a chat-completions client; training roles need a /generate engine`);
+  }
+
+  const makeRole = (name: string, messages: Message[], ledgerSnapshot?: unknown): RoleRuntime => {
+    const spec = program.roles[name]!;
+    const engine = spec.engine ?? options.engine;
+    const ledgerOptions = {
+      tokenizer: options.chat.tokenizer, template: options.chat.template, tools: spec.tools, templateKwargs: options.templateKwargs,
+    };
+    let ledger;
+    if (!isChatEngine(engine)) {
+      ledger = ledgerSnapshot !== undefined ? restoreLedger(ledgerSnapshot, ledgerOptions) : createLedger(ledgerOptions);
+      if (ledgerSnapshot === undefined) ledger.start(messages);
+    }
+    return new RoleRuntime(name, spec, engine, [...messages], ledger);
+  };
+
+  const totalTokens = (): number => [...roles.values()].reduce((sum, r) => sum + (r.ledger?.totalTokens ?? 0), 0);
+
+  const finishStep = async (role: RoleRuntime, reply: AssistantReply, completionTokens: number): Promise<StopDecision | undefined> => {
+    inFlight = { role: role.name, phase: 'step', reply };
+    const result = await program.step(role.name, reply, ctx);
+    const observations: Message[] = [];
+    for (const [target, messages] of Object.entries(result.messages ?? {})) {
+      const runtime = roles.get(target);
+      if (!runtime) throw new InvalidInputError(`env step returned messages for unknown role '${target}'`);
+      runtime.append(messages);
+      if (target === role.name) observations.push(...messages);
+    }
+    steps.push({ turn: ctx.turn, role: role.name, reply, observations, completionTokens });
+    ctx.turn += 1;
+    role.turns += 1;
+    inFlight = undefined;
+    if (result.terminated) return { outcome: 'terminated', reason: result.reason ?? 'the env ended the episode' };
+    if (result.truncated) return { outcome: 'truncated', reason: result.reason ?? 'the env cut the episode short' };
+    if (reply.finishReason === 'length') return { outcome: 'truncated', reason: 'the reply hit max_new_tokens' };
+    return checkStop(stop, { steps, totalTokens: totalTokens(), state: ctx.state });
+  };
+
+  try {
+    if (resume) {
+      ctx.state = resume.state;
+      for (const [name, saved] of Object.entries(resume.roles)) {
+        const role = makeRole(name, saved.messages, saved.ledger);
+        role.turns = saved.turns;
+        roles.set(name, role);
+      }
+    } else {
+      ctx.state = program.createState(task);
+      opening = await program.reset(ctx);
+      for (const name of Object.keys(program.roles)) {
+        if (!opening[name]) throw new InvalidInputError(`env reset returned no messages for role '${name}'`);
+        roles.set(name, makeRole(name, opening[name]));
+      }
+    }
+
+    let decision: StopDecision | undefined;
+    // A reply sampled before the abort whose env step never finished: run that step first.
+    if (inFlight?.phase === 'step') {
+      const role = roles.get(inFlight.role)!;
+      decision = await finishStep(role, inFlight.reply, 0);
+    }
+    while (!decision) {
+      throwIfAborted(signal);
+      const carried: PartialOutput | undefined = inFlight?.phase === 'generate' ? inFlight.partial : undefined;
+      const name = inFlight?.role ?? program.nextRole(ctx);
+      if (name === undefined) {
+        decision = { outcome: 'terminated', reason: 'no role left to move' };
+        break;
+      }
+      const role = roles.get(name);
+      if (!role) throw new InvalidInputError(`env nextRole returned unknown role '${name}'`);
+      inFlight = { role: name, phase: 'generate', ...(carried ? { partial: carried } : {}) };
+      const turn = await role.takeTurn(settings, `${options.rolloutId}-${ctx.turn}`, carried);
+      emit('turns', 1);
+      emit('completion_tokens', turn.completionTokens);
+      emit('prompt_tokens', turn.promptTokens);
+      emit('cached_tokens', turn.cachedTokens);
+      if (turn.reply.parseErrors.length > 0) emit('parse_errors', turn.reply.parseErrors.length);
+      decision = await finishStep(role, turn.reply, turn.completionTokens);
+    }
+    status = decision.outcome === 'truncated' ? 'truncated' : 'completed';
+    statusReason = status === 'truncated' ? decision.reason : undefined;
+    metrics.stop_terminated = decision.outcome === 'terminated' ? 1 : 0;
+  } catch (error) {
+    if (error instanceof TurnAborted) {
+      partial = error.partial;
+      if (inFlight?.phase === 'generate') inFlight = { ...inFlight, partial };
+      status = 'aborted';
+      statusReason = 'the engine aborted the request';
+    } else {
+      status = statusForError(error, signal);
+      statusReason = status === 'aborted' ? describeError(signal.reason ?? error) : describeError(error);
+    }
+  }
+
+  for (const role of roles.values()) metrics.forks = (metrics.forks ?? 0) + Math.max(0, (role.ledger?.forkCount ?? 1) - 1);
+  const samples: Sample[] = [];
+  const trained = Object.keys(program.roles).filter((n) => program.roles[n]!.trains ?? true);
+  const multiRole = Object.keys(program.roles).length > 1;
+  for (const name of trained) {
+    const role = roles.get(name) ?? makeFallbackRole(name);
+    let reward: number | null = null;
+    let rewards: Record<string, number> = {};
+    let roleStatus = status;
+    let roleReason = statusReason;
+    if (status === 'completed' || status === 'truncated') {
+      try {
+        const completion = [...role.messages].reverse().find((m) => m.role === 'assistant')?.content ?? '';
+        ({ reward, rewards } = await scoreEpisode(program.rubric, {
+          task, state: ctx.state, messages: role.messages, steps, completion, role: name, status, sandbox: options.sandbox, signal,
+        }));
+      } catch (error) {
+        roleStatus = statusForError(error, signal) === 'aborted' ? 'aborted' : 'verifier_error';
+        roleReason = describeError(error);
+        reward = null;
+      }
+    }
+    samples.push(
+      ...buildSamples(role, options.chat.tokenizer, {
+        index: options.index,
+        groupIndex: options.groupIndex,
+        rolloutId: multiRole ? `${options.rolloutId}:${name}` : options.rolloutId,
+        label: program.label(task),
+        status: roleStatus,
+        statusReason: roleReason,
+        reward,
+        rewards,
+        metadata: { metrics: { ...metrics } },
+        opening: opening[name] ?? [],
+      }, inFlight?.role === name ? partial : undefined),
+    );
+  }
+
+  function makeFallbackRole(name: string): RoleRuntime {
+    // reset failed before this role existed: an empty runtime, so the failure still yields a sample.
+    return new RoleRuntime(name, program.roles[name]!, options.engine, opening[name] ?? [], undefined);
+  }
+
+  const result: EpisodeResult = { samples, metrics };
+  if (status === 'aborted' && roles.size > 0) {
+    result.snapshot = {
+      version: EPISODE_SNAPSHOT_VERSION,
+      rolloutId: options.rolloutId,
+      task,
+      state: structuredClone(ctx.state),
+      turn: ctx.turn,
+      steps: structuredClone(steps),
+      metrics: { ...metrics },
+      roles: Object.fromEntries(
+        [...roles].map(([name, role]) => [name, { messages: structuredClone(role.messages), turns: role.turns, ledger: role.ledger?.snapshot() }]),
+      ),
+      ...(inFlight ? { inFlight: structuredClone(inFlight) } : {}),
+    };
+  }
+  return result;
+}
