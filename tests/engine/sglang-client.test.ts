@@ -70,15 +70,15 @@ describe('SglangClient over HTTP', () => {
 
   it('never retries a /generate whose abort was requested', async () => {
     let generates = 0;
-    let c!: SglangClient;
+    const holder: { client?: SglangClient } = {};
     const { url } = await serve((req, res) => {
       if (req.url === '/abort_request') return res.end();
       generates++;
       // Abort is requested while the first attempt is in flight; then the attempt fails with 503.
-      void c.abortRequest({ rid: 'job-1' }).then(() => json(res, 503, { error: { message: 'gone' } }));
+      void holder.client!.abortRequest({ rid: 'job-1' }).then(() => json(res, 503, { error: { message: 'gone' } }));
     });
-    c = client(url);
-    const error = await c.generate({ input_ids: [1], rid: 'job-1-turn-0' }).catch((e: unknown) => e);
+    holder.client = client(url);
+    const error = await holder.client.generate({ input_ids: [1], rid: 'job-1-turn-0' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EngineHttpError);
     expect(generates).toBe(1);
   });

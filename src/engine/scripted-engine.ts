@@ -1,0 +1,291 @@
+/**
+ * The state machine behind the scripted server: replays a `ScriptedPolicy` token by token with
+ * SGLang's semantics — finish reasons, deterministic logprobs, sessions, abort by rid prefix,
+ * pause/continue gates, a small prefix cache for `cached_tokens`, and a weight version.
+ * The HTTP layer (scripted-server.ts) only parses, routes and serialises.
+ */
+import { EventEmitter } from 'node:events';
+import type { Tokenizer } from '../chat/tokenizer.ts';
+import { DeterministicLogprobs, FinishCheck } from './finish-check.ts';
+import type { GenerateItem } from './generate-batch.ts';
+import { chooseScriptedReply, type ScriptedPolicy } from './scripted-policy.ts';
+import { SessionError, SessionStore } from './scripted-sessions.ts';
+import type { FinishReason, GenerateResponse, LogprobTuple, MetaInfo, PauseMode, SessionParams } from './sglang-types.ts';
+
+export interface ScriptedEngineOptions {
+  script: ScriptedPolicy;
+  tokenizer: Tokenizer;
+  /** Fixed delay before each request's first token (the rollout-overhead bench uses 20 ms). */
+  latencyMs?: number;
+  /** Delay between tokens; gives aborts something to cut (default 0). */
+  tokenLatencyMs?: number;
+  weightVersion?: string;
+  contextLength?: number;
+}
+
+/** A request the engine refuses before generating: becomes an HTTP 400 (or an SSE error event). */
+export class RequestRejected extends Error {}
+
+export interface PreparedItem {
+  item: GenerateItem;
+  promptIds: number[];
+  replyIds: number[];
+  cachedTokens: number;
+  finishSession?: (output: number[]) => void;
+}
+
+interface Running {
+  rid: string;
+  started: boolean;
+  controller: AbortController;
+  abortMessage: string;
+}
+
+export class ScriptedEngine extends EventEmitter {
+  weightVersion: string;
+  readonly sessions = new SessionStore();
+  readonly contextLength: number;
+  private readonly running = new Set<Running>();
+  private pause: { mode: PauseMode; resume: Promise<void>; release: () => void } | undefined;
+  private readonly recent: number[][] = [];
+  private updates = 0;
+
+  constructor(readonly options: ScriptedEngineOptions) {
+    super();
+    this.weightVersion = options.weightVersion ?? 'default';
+    this.contextLength = options.contextLength ?? 32_768;
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  get pausedMode(): PauseMode | undefined {
+    return this.pause?.mode;
+  }
+
+  /** Tokenize, resolve the session context and choose the scripted reply; throws RequestRejected. */
+  prepare(item: GenerateItem, session: SessionParams | undefined, abortItem: () => void): PreparedItem {
+    const { tokenizer } = this.options;
+    let promptIds = item.inputIds ?? tokenizer.encode(item.text ?? '');
+    let finishSession: PreparedItem['finishSession'];
+    if (session) {
+      try {
+        const bos = typeof tokenizer.config.bos_token === 'string' ? tokenizer.tokenToId(tokenizer.config.bos_token) : undefined;
+        const { context, node } = this.sessions.begin(session, item.rid, promptIds, bos, abortItem);
+        promptIds = context;
+        finishSession = (output) => this.sessions.finish(node, output, item.sampling.maxNewTokens);
+      } catch (error) {
+        if (error instanceof SessionError) throw new RequestRejected(error.message);
+        throw error;
+      }
+    }
+    const maxNew = item.sampling.maxNewTokens;
+    if (promptIds.length >= this.contextLength)
+      throw new RequestRejected(`The input (${promptIds.length} tokens) is longer than the model's context length (${this.contextLength} tokens).`);
+    if (maxNew !== null && promptIds.length + maxNew > this.contextLength)
+      throw new RequestRejected(
+        `Requested token count exceeds the model's maximum context length of ${this.contextLength} tokens. You requested a total of ${promptIds.length + maxNew} tokens: ${promptIds.length} tokens from the input messages and ${maxNew} tokens for the completion. Please reduce the number of tokens in the input messages or the completion to fit within the limit.`,
+      );
+    if (item.logprobStartLen >= promptIds.length)
+      throw new RequestRejected(`logprob_start_len (${item.logprobStartLen}) is greater than or equal to the input length (${promptIds.length}).`);
+    const choice = chooseScriptedReply(this.options.script, tokenizer.decode(promptIds));
+    if (!choice.ok) throw new RequestRejected(choice.message);
+    const eos = tokenizer.eosTokenIds[0];
+    const replyIds = [...tokenizer.encode(choice.reply), ...(eos === undefined ? [] : [eos])];
+    return { item, promptIds, replyIds, cachedTokens: this.cachedPrefix(promptIds), ...(finishSession ? { finishSession } : {}) };
+  }
+
+  /**
+   * Generate one prepared item. `onChunk` receives cumulative snapshots every `stream_interval`
+   * tokens (streaming); the promise resolves with the final response, aborted or not.
+   */
+  async run(
+    prepared: PreparedItem,
+    options: { onChunk?: (response: GenerateResponse) => void; signal?: AbortSignal } = {},
+  ): Promise<GenerateResponse> {
+    const { item, promptIds, replyIds } = prepared;
+    const { onChunk } = options;
+    const startedAt = performance.now();
+    const entry: Running = { rid: item.rid, started: false, controller: new AbortController(), abortMessage: 'Aborted' };
+    // A client disconnect aborts the request server-side, as upstream does.
+    const onDisconnect = (): void => entry.controller.abort();
+    options.signal?.addEventListener('abort', onDisconnect, { once: true });
+    // New requests block while paused before they count as in flight (upstream holds them in the
+    // tokenizer manager, so flush_cache and pause(abort) do not wait for them).
+    await this.whilePaused(entry.controller.signal);
+    this.running.add(entry);
+    this.emit('request-start', { rid: item.rid, index: item.index });
+    const check = new FinishCheck(item.sampling, this.options.tokenizer);
+    const logprobs = new DeterministicLogprobs(promptIds);
+    const outputIds: number[] = [];
+    const outputLogprobs: LogprobTuple[] = [];
+    let finish: FinishReason | null = null;
+    const signal = entry.controller.signal;
+    try {
+      await this.delay(this.options.latencyMs ?? 0, signal);
+      await this.whilePaused(signal);
+      entry.started = !signal.aborted;
+      const eos = this.options.tokenizer.eosTokenIds[0] ?? replyIds[replyIds.length - 1] ?? 0;
+      while (!signal.aborted) {
+        const token = replyIds[outputIds.length] ?? eos;
+        outputIds.push(token);
+        outputLogprobs.push([logprobs.next(token, outputIds.length - 1), token, item.returnTextInLogprobs ? this.options.tokenizer.decode([token]) : null]);
+        finish = check.afterToken(outputIds);
+        if (finish) break;
+        if (onChunk && outputIds.length % item.sampling.streamInterval === 0)
+          onChunk(this.response(prepared, check, outputIds, outputLogprobs, null, startedAt));
+        await this.delay(this.options.tokenLatencyMs ?? 0, signal);
+        await this.whilePaused(signal);
+      }
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    } finally {
+      this.running.delete(entry);
+      options.signal?.removeEventListener('abort', onDisconnect);
+    }
+    if (!finish) {
+      finish = entry.started
+        ? { type: 'abort', message: entry.abortMessage, status_code: null, err_type: null }
+        : { type: 'abort', message: 'Abort in waiting queue' };
+    }
+    prepared.finishSession?.(outputIds);
+    this.remember([...promptIds, ...outputIds]);
+    const final = this.response(prepared, check, outputIds, outputLogprobs, finish, startedAt);
+    this.emit('request-end', { rid: item.rid, index: item.index, finishReason: finish });
+    return final;
+  }
+
+  /** `/abort_request`: a no-op unless some request has exactly `rid`; then every rid with that prefix. */
+  abort(rid: string, abortAll: boolean, message = 'Aborted'): number {
+    const targets = abortAll ? [...this.running] : [...this.running].some((r) => r.rid === rid) ? [...this.running].filter((r) => r.rid.startsWith(rid)) : [];
+    for (const entry of targets) {
+      entry.abortMessage = message;
+      entry.controller.abort();
+    }
+    return targets.length;
+  }
+
+  abortRid(rid: string): void {
+    for (const entry of this.running) if (entry.rid === rid) entry.controller.abort();
+  }
+
+  async pauseGeneration(mode: PauseMode): Promise<void> {
+    if (!this.pause) {
+      let release!: () => void;
+      const resume = new Promise<void>((resolve) => (release = resolve));
+      this.pause = { mode, resume, release };
+    } else this.pause.mode = mode;
+    if (mode === 'abort') {
+      this.abort('', true);
+      while (this.running.size > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  continueGeneration(): void {
+    this.pause?.release();
+    this.pause = undefined;
+  }
+
+  /** Returns false (nothing flushed) while requests are in flight, like upstream. */
+  flushCache(): boolean {
+    if (this.running.size > 0 || this.pause?.mode === 'in_place') return false;
+    this.recent.length = 0;
+    return true;
+  }
+
+  /** Without a pause, weight updates wait for in-flight generations (upstream's writer lock). */
+  async updateWeights(version: string | undefined, abortAll: boolean): Promise<string> {
+    if (abortAll) this.abort('', true);
+    while (!this.pause && this.running.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.updates++;
+    this.weightVersion = version ?? String(this.updates);
+    this.recent.length = 0;
+    return this.weightVersion;
+  }
+
+  close(): void {
+    this.abort('', true);
+    this.sessions.closeAll();
+    this.continueGeneration();
+  }
+
+  private response(
+    prepared: PreparedItem,
+    check: FinishCheck,
+    outputIds: number[],
+    outputLogprobs: LogprobTuple[],
+    finish: FinishReason | null,
+    startedAt: number,
+  ): GenerateResponse {
+    const { item, promptIds } = prepared;
+    const meta: MetaInfo = {
+      id: item.rid,
+      finish_reason: finish,
+      prompt_tokens: promptIds.length,
+      weight_version: this.weightVersion,
+      num_retractions: 0,
+      completion_tokens: outputIds.length,
+      cached_tokens: prepared.cachedTokens,
+    };
+    if (item.returnLogprob) {
+      const start = item.logprobStartLen;
+      meta.input_token_logprobs =
+        start < 0 ? [] : DeterministicLogprobs.forPrompt(promptIds, start).map((lp, k) => [lp, promptIds[start + k]!, null] as LogprobTuple);
+      meta.output_token_logprobs = [...outputLogprobs];
+      meta.output_token_logprobs_length = outputLogprobs.length;
+      if (item.topLogprobsNum > 0) {
+        const vocab = Math.max(1, this.options.tokenizer.vocabSize);
+        meta.output_top_logprobs = outputLogprobs.map(([lp, id]) =>
+          Array.from({ length: item.topLogprobsNum }, (_, j) => [(lp ?? 0) - j * 0.75, (id + j) % vocab, null] as LogprobTuple),
+        );
+      }
+    }
+    if (finish) meta.e2e_latency = (performance.now() - startedAt) / 1000;
+    const response: GenerateResponse = { text: check.text(outputIds), output_ids: [...outputIds], meta_info: meta };
+    if (finish) response.meta_info.response_sent_to_client_ts = Date.now() / 1000;
+    return response;
+  }
+
+  private cachedPrefix(ids: number[]): number {
+    let best = 0;
+    for (const seq of this.recent) {
+      let k = 0;
+      while (k < seq.length && k < ids.length - 1 && seq[k] === ids[k]) k++;
+      best = Math.max(best, k);
+    }
+    return best;
+  }
+
+  private remember(ids: number[]): void {
+    this.recent.push(ids);
+    if (this.recent.length > 64) this.recent.shift();
+  }
+
+  private async whilePaused(signal: AbortSignal): Promise<void> {
+    while (this.pause && !signal.aborted) {
+      const gate = this.pause.resume;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        signal.addEventListener('abort', done, { once: true });
+        void gate.then(done);
+      });
+    }
+  }
+
+  private delay(ms: number, signal: AbortSignal): Promise<void> {
+    if (ms <= 0) return signal.aborted ? Promise.resolve() : new Promise((resolve) => setImmediate(resolve));
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}

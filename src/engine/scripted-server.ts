@@ -1,0 +1,287 @@
+/**
+ * The scripted server: a real node:http server that speaks SGLang's native wire (and enough of
+ * `/v1/chat/completions` for judge/opponent clients) and replays a `ScriptedPolicy`. Requests are
+ * validated as strictly as SGLang does (sglang-validate.ts), so a client that works here works
+ * against SGLang. Used for env validation with known solutions, tests, benches and fleets.
+ */
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Tokenizer } from '../chat/tokenizer.ts';
+import { expandGenerateRequest } from './generate-batch.ts';
+import { handleChatCompletions } from './scripted-chat.ts';
+import { RequestRejected, ScriptedEngine, type PreparedItem } from './scripted-engine.ts';
+import type { ScriptedPolicy } from './scripted-policy.ts';
+import {
+  methodNotAllowed,
+  notFound,
+  openAiError,
+  parseJsonBody,
+  readBody,
+  requireField,
+  sendEmpty,
+  sendJson,
+  sendText,
+} from './server-http.ts';
+import type { GenerateResponse, PauseMode } from './sglang-types.ts';
+import { validateGenerateRequest } from './sglang-validate.ts';
+import { SseWriter } from './sse.ts';
+
+export { loadScript } from './scripted-policy.ts';
+
+export interface ScriptedServerOptions {
+  script: ScriptedPolicy;
+  tokenizer: Tokenizer;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Fixed delay before each request's first token. */
+  latencyMs?: number;
+  /** Delay between tokens (gives aborts and pauses something to interrupt). */
+  tokenLatencyMs?: number;
+  weightVersion?: string;
+  contextLength?: number;
+  /** Reported as `model_path` (default "scripted"). */
+  modelPath?: string;
+}
+
+export interface ScriptedServer {
+  url: string;
+  port: number;
+  /** The state machine: events `request-start`/`request-end`, weight version, pause state. */
+  engine: ScriptedEngine;
+  /** `/generate` and `/v1/chat/completions` requests served so far. */
+  readonly requests: number;
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => Promise<void> | void;
+
+const FLUSH_OK = 'Cache flushed.\nPlease check backend logs for more details. (When there are running or waiting requests, the operation will not be performed.)\n';
+const FLUSH_BUSY = 'Cache not flushed. Please check backend logs for more details. (When there are running or waiting requests, the operation will not be performed.)\n';
+const PAUSE_MODES: readonly PauseMode[] = ['abort', 'retract', 'in_place'];
+
+export async function startScriptedServer(options: ScriptedServerOptions): Promise<ScriptedServer> {
+  const engine = new ScriptedEngine(options);
+  const modelPath = options.modelPath ?? 'scripted';
+  const groups = new Set<string>();
+  let requests = 0;
+  let closing = false;
+
+  const generate = async (req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> => {
+    requests++;
+    const validation = validateGenerateRequest(raw);
+    if (!validation.ok) {
+      if (typeof validation.body === 'string') sendText(res, validation.status, validation.body, validation.contentType);
+      else sendJson(res, validation.status, validation.body);
+      return;
+    }
+    const { request } = validation;
+    const { items, isBatch, stream } = expandGenerateRequest(request);
+    const disconnect = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) disconnect.abort();
+    });
+    const writer = stream ? new SseWriter(res) : undefined;
+    writer?.start();
+    let prepared: PreparedItem[];
+    try {
+      prepared = items.map((item) => engine.prepare(item, request.session_params, () => engine.abortRid(item.rid)));
+    } catch (error) {
+      if (!(error instanceof RequestRejected)) throw error;
+      // Upstream validates inside the generator: streams get an error event after the 200 header.
+      if (writer) writer.error(error.message, 400);
+      else sendJson(res, 400, { error: { message: error.message } });
+      return;
+    }
+    const label = (r: GenerateResponse, index: number): GenerateResponse => (isBatch && writer ? { ...r, index } : r);
+    const results = await Promise.all(
+      prepared.map(async (p) => {
+        const onChunk = writer ? (r: GenerateResponse) => writer.send(label(r, p.item.index)) : undefined;
+        const final = await engine.run(p, { signal: disconnect.signal, ...(onChunk ? { onChunk } : {}) });
+        writer?.send(label(final, p.item.index));
+        return final;
+      }),
+    );
+    if (writer) writer.done();
+    else sendJson(res, 200, isBatch ? results : results[0]);
+  };
+
+  const modelInfo = (): Record<string, unknown> => ({
+    model_path: modelPath,
+    tokenizer_path: modelPath,
+    is_generation: true,
+    preferred_sampling_params: null,
+    weight_version: engine.weightVersion,
+    has_image_understanding: false,
+    has_audio_understanding: false,
+    model_type: 'scripted',
+    architectures: ['ScriptedPolicy'],
+  });
+
+  const routes: Record<string, { methods: string[]; handle: Handler }> = {
+    '/health': { methods: ['GET'], handle: (_q, res) => sendEmpty(res, closing ? 503 : 200) },
+    '/health_generate': { methods: ['GET'], handle: (_q, res) => sendEmpty(res, closing ? 503 : 200) },
+    '/model_info': { methods: ['GET'], handle: (_q, res) => sendJson(res, 200, modelInfo()) },
+    '/get_model_info': { methods: ['GET'], handle: (_q, res) => sendJson(res, 200, modelInfo()) },
+    '/server_info': {
+      methods: ['GET'],
+      handle: (_q, res) =>
+        sendJson(res, 200, {
+          model_path: modelPath, tp_size: 1, dp_size: 1, context_length: engine.contextLength, host: options.host ?? '127.0.0.1',
+          port: address.port, status: 'ready', max_total_num_tokens: engine.contextLength, max_req_input_len: engine.contextLength - 1,
+          weight_version: engine.weightVersion, version: 'physarum-scripted', internal_states: [{ effective_max_running_requests_per_dp: 1024 }],
+        }),
+    },
+    '/v1/models': {
+      methods: ['GET'],
+      handle: (_q, res) =>
+        sendJson(res, 200, { object: 'list', data: [{ id: modelPath, object: 'model', created: 0, owned_by: 'sglang', root: modelPath, parent: null, max_model_len: engine.contextLength }] }),
+    },
+    '/flush_cache': { methods: ['GET', 'POST'], handle: (_q, res) => (engine.flushCache() ? sendText(res, 200, FLUSH_OK) : sendText(res, 400, FLUSH_BUSY)) },
+    '/abort_request': {
+      methods: ['POST'],
+      handle: (_q, res, body) => {
+        engine.abort(typeof body.rid === 'string' ? body.rid : '', body.abort_all === true, typeof body.abort_message === 'string' ? body.abort_message : 'Aborted');
+        sendEmpty(res);
+      },
+    },
+    '/pause_generation': {
+      methods: ['POST'],
+      handle: async (_q, res, body) => {
+        const mode = (body.mode ?? 'abort') as PauseMode;
+        if (!PAUSE_MODES.includes(mode)) return openAiError(res, 400, `Invalid pause mode '${String(body.mode)}'; expected abort, retract or in_place`, 'Bad Request');
+        await engine.pauseGeneration(mode);
+        sendJson(res, 200, { message: 'Generation paused successfully.', status: 'ok' });
+      },
+    },
+    '/continue_generation': {
+      methods: ['POST'],
+      handle: (_q, res) => {
+        engine.continueGeneration();
+        sendJson(res, 200, { message: 'Generation continued successfully.', status: 'ok' });
+      },
+    },
+    '/open_session': {
+      methods: ['GET', 'POST'],
+      handle: (_q, res, body) => {
+        if (!requireField(res, body, 'capacity_of_str_len', 'number')) return;
+        if (body.streaming === true) return sendJson(res, 400, { error: { message: 'Streaming sessions need --enable-streaming-session.' } });
+        const id = engine.sessions.open(typeof body.session_id === 'string' ? body.session_id : undefined, typeof body.timeout === 'number' ? body.timeout : undefined);
+        if (id === undefined)
+          return sendJson(res, 400, { error: { message: 'Failed to open the session. Check if a session with the same id is still open.' } });
+        sendJson(res, 200, id);
+      },
+    },
+    '/close_session': {
+      methods: ['GET', 'POST'],
+      handle: (_q, res, body) => {
+        if (typeof body.session_id === 'string') engine.sessions.close(body.session_id);
+        sendEmpty(res);
+      },
+    },
+    '/update_weights_from_disk': {
+      methods: ['POST'],
+      handle: async (_q, res, body) => {
+        if (!requireField(res, body, 'model_path', 'string')) return;
+        if (!existsSync(body.model_path as string))
+          return sendJson(res, 400, { success: false, message: `Failed to update weights: model path '${String(body.model_path)}' does not exist.`, num_paused_requests: 0 });
+        const version = await engine.updateWeights(typeof body.weight_version === 'string' ? body.weight_version : undefined, body.abort_all_requests === true);
+        sendJson(res, 200, { success: true, message: `Succeeded to update model weights. Weight version updated to ${version}.`, num_paused_requests: 0 });
+      },
+    },
+    '/update_weight_version': {
+      methods: ['POST'],
+      handle: async (_q, res, body) => {
+        if (!requireField(res, body, 'new_version', 'string')) return;
+        const version = await engine.updateWeights(body.new_version as string, body.abort_all_requests !== false);
+        sendJson(res, 200, { success: true, message: `Weight version updated to ${version}`, new_version: version });
+      },
+    },
+    '/init_weights_update_group': {
+      methods: ['POST'],
+      handle: (_q, res, body) => {
+        for (const [field, type] of [['master_address', 'string'], ['master_port', 'number'], ['rank_offset', 'number'], ['world_size', 'number']] as const)
+          if (!requireField(res, body, field, type)) return;
+        groups.add(typeof body.group_name === 'string' ? body.group_name : 'weight_update_group');
+        engine.emit('weights-group', body);
+        sendJson(res, 200, { success: true, message: 'Succeeded to initialize custom process group.' });
+      },
+    },
+    '/update_weights_from_distributed': {
+      methods: ['POST'],
+      handle: async (_q, res, body) => {
+        for (const field of ['names', 'dtypes', 'shapes'] as const) if (!requireField(res, body, field, 'array')) return;
+        const [names, dtypes, shapes] = [body.names, body.dtypes, body.shapes] as unknown[][];
+        if (names!.length !== dtypes!.length || names!.length !== shapes!.length)
+          return sendJson(res, 400, { success: false, message: `names, dtypes and shapes differ in length (${names!.length}, ${dtypes!.length}, ${shapes!.length})` });
+        const group = typeof body.group_name === 'string' ? body.group_name : 'weight_update_group';
+        if (!groups.has(group)) return sendJson(res, 400, { success: false, message: `Process group '${group}' is not initialized; call /init_weights_update_group first.` });
+        // No tensors arrive here (no NCCL in a scripted engine): the call is recorded and versioned.
+        engine.emit('weights-bucket', body);
+        const version = await engine.updateWeights(typeof body.weight_version === 'string' ? body.weight_version : undefined, body.abort_all_requests === true);
+        sendJson(res, 200, { success: true, message: `Succeeded to update parameter online. Weight version updated to ${version}.` });
+      },
+    },
+    '/destroy_weights_update_group': {
+      methods: ['POST'],
+      handle: (_q, res, body) => {
+        groups.delete(typeof body.group_name === 'string' ? body.group_name : 'weight_update_group');
+        sendJson(res, 200, { success: true, message: 'Succeeded to destroy custom process group.' });
+      },
+    },
+    '/v1/chat/completions': {
+      methods: ['POST'],
+      handle: (req, res, body) => {
+        requests++;
+        return handleChatCompletions(engine, modelPath, req, res, body);
+      },
+    },
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (path === '/generate') {
+        if (req.method !== 'POST' && req.method !== 'PUT') return methodNotAllowed(res);
+        return generate(req, res, await readBody(req));
+      }
+      const route = routes[path];
+      if (!route) return notFound(res);
+      if (!route.methods.includes(req.method ?? 'GET')) return methodNotAllowed(res);
+      const parsed = parseJsonBody(res, await readBody(req));
+      if (!parsed.ok) return;
+      const body = typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value) ? (parsed.value as Record<string, unknown>) : {};
+      await route.handle(req, res, body);
+    })().catch((error: unknown) => {
+      // A bug here must not take the server down; it answers like FastAPI's unhandled-exception path.
+      if (!res.headersSent) sendText(res, 500, 'Internal Server Error');
+      else res.destroy(error as Error);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    engine,
+    get requests() {
+      return requests;
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        engine.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
