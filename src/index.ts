@@ -5,3 +5,4 @@ export * from './chat/tokenizer.ts';
 export * from './chat/messages.ts';
 export * from './chat/chat-template.ts';
 export * from './chat/tool-call-parser.ts';
+export * from './chat/token-ledger.ts';

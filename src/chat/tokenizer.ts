@@ -19,6 +19,11 @@ export interface Tokenizer {
   readonly eosTokenIds: readonly number[];
   readonly vocabSize: number;
   readonly config: Readonly<Record<string, unknown>>;
+  /**
+   * The special added tokens (`<|im_start|>`, `<|im_end|>`, ...). Text is split at them before the
+   * model's pre-tokenizer runs, which lets the TokenLedger map text pieces to token runs.
+   */
+  readonly specialTokens?: readonly string[];
 }
 
 export interface LoadedTokenizerFiles {
@@ -103,8 +108,11 @@ export function createTokenizer(files: LoadedTokenizerFiles): Tokenizer {
   const model = files.tokenizerJson.model as { vocab?: Record<string, number> | Array<[string, number]> } | undefined;
   if (model?.vocab && !Array.isArray(model.vocab)) for (const [k, v] of Object.entries(model.vocab)) vocab.set(k, v);
   if (Array.isArray(model?.vocab)) model.vocab.forEach(([piece], i) => vocab.set(piece, i));
-  for (const t of (files.tokenizerJson.added_tokens as Array<{ id: number; content: string }> | undefined) ?? [])
+  const specialTokens: string[] = [];
+  for (const t of (files.tokenizerJson.added_tokens as Array<{ id: number; content: string; special?: boolean }> | undefined) ?? []) {
     vocab.set(t.content, t.id);
+    if (t.special) specialTokens.push(t.content);
+  }
   let vocabSize = 0;
   for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
   const eosNames = [files.tokenizerConfig.eos_token].flat().map(tokenContent).filter((t): t is string => !!t);
@@ -118,6 +126,7 @@ export function createTokenizer(files: LoadedTokenizerFiles): Tokenizer {
     eosTokenIds,
     vocabSize,
     config: files.tokenizerConfig,
+    specialTokens,
   };
 }
 

@@ -1,0 +1,321 @@
+/**
+ * The TokenLedger keeps an episode's tokens exactly as the policy saw and sampled them
+ * (DESIGN.md contract 1). Sampled ids are stored as the engine returned them (loss mask 1) and
+ * never re-tokenized; everything else (prompt, tool results, user turns, template scaffolding)
+ * is rendered by the chat template, tokenized once and stored with loss mask 0.
+ *
+ * Append-only rule, checked at every appendMessages after a sampled turn. With P the render the
+ * model was prompted with, B the render of the history through the sampled message (no generation
+ * prompt) and C the render with the new messages (and generation prompt):
+ *   1. B extends P: the template prints the sampled turn on top of exactly the prompt the model saw;
+ *   2. C extends B: the new messages do not make the template rewrite what came before.
+ * The comparison is template-to-template, so how the template re-serialises the sampled turn
+ * (tool-call JSON through `tojson`, whitespace) never matters, and ignorable text (an empty
+ * `<think></think>` block) is left out. When both hold, the ledger appends the template's close of
+ * the sampled turn (the `\n` after `<|im_end|>`, or `<|im_end|>\n` itself when the turn was cut by
+ * length or a stop string) plus C's text after B. When either fails (Qwen3 drops past reasoning
+ * once a new user message arrives) the ledger opens a new fork whose prompt is C, counts it and
+ * records why.
+ */
+import { InvalidInputError, PhysarumError } from '../protocol/errors.ts';
+import { ChatMessageRecord, type Span, type SpanKind } from '../protocol/sample.ts';
+import type { ToolSpec } from '../env/tool.ts';
+import type { ChatTemplate } from './chat-template.ts';
+import { LEDGER_SNAPSHOT_VERSION, LedgerSnapshot, type ForkState, type LastSampleState, type TailState } from './ledger-snapshot.ts';
+import { cloneMessage, type ChatMessage } from './messages.ts';
+import { checkPrefix, DEFAULT_IGNORABLE } from './render-diff.ts';
+import { contentRegions, tokenizeLabelled } from './tail-tokens.ts';
+import type { Tokenizer } from './tokenizer.ts';
+
+/** The ledger was used out of order, or a snapshot does not fit; the message says which call. */
+export class LedgerError extends PhysarumError {
+  constructor(message: string, cause?: unknown) {
+    super('PHYSARUM_LEDGER', message, { cause });
+  }
+}
+
+export interface TokenLedgerOptions {
+  tokenizer: Tokenizer;
+  template: ChatTemplate;
+  tools?: ToolSpec[];
+  templateKwargs?: Record<string, unknown>;
+  /** Ids that end a turn (default: the tokenizer's EOS ids). Pass the engine's `stop_token_ids` too. */
+  stopTokenIds?: readonly number[];
+  /** Text a template may drop from history without it counting as a rewrite (default: empty think blocks). */
+  ignorable?: readonly RegExp[];
+}
+
+export interface SampledTurn {
+  /** Ids exactly as the engine returned them, the stop token included when there was one. */
+  ids: number[];
+  logProbs: number[];
+  weightVersion: string;
+  /** The parsed assistant message, as it goes into the history. */
+  message: ChatMessage;
+}
+
+/** One fork of the episode, as a trainable sample: the response is tokens[promptLength:]. */
+export interface LedgerSegment {
+  forkIndex: number;
+  tokens: number[];
+  promptLength: number;
+  lossMask: (0 | 1)[];
+  logProbs: number[];
+  spans: Span[];
+  weightVersions: string[];
+  turns: number;
+  messages: ChatMessage[];
+  /** Why this fork was opened (absent for fork 0). */
+  forkReason?: string;
+}
+
+function checkSampled(turn: SampledTurn): void {
+  if (!Array.isArray(turn.ids) || turn.ids.some((id) => !Number.isInteger(id) || id < 0))
+    throw new InvalidInputError('appendSampled: ids must be non-negative integers');
+  if (!Array.isArray(turn.logProbs) || turn.logProbs.length !== turn.ids.length)
+    throw new InvalidInputError(`appendSampled: ${turn.logProbs?.length} logProbs for ${turn.ids.length} ids`);
+  if (turn.logProbs.some((p) => typeof p !== 'number' || Number.isNaN(p)))
+    throw new InvalidInputError('appendSampled: logProbs must be numbers');
+  if (typeof turn.weightVersion !== 'string') throw new InvalidInputError('appendSampled: weightVersion must be a string');
+  if (turn.message?.role !== 'assistant') throw new InvalidInputError(`appendSampled: message.role must be 'assistant', got '${turn.message?.role}'`);
+}
+
+function checkMessages(messages: ChatMessage[], where: string): void {
+  if (!Array.isArray(messages)) throw new InvalidInputError(`${where}: messages must be an array`);
+  messages.forEach((message, i) => {
+    const parsed = ChatMessageRecord.safeParse(message);
+    if (!parsed.success)
+      throw new InvalidInputError(`${where}: messages[${i}] is not a chat message: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+  });
+}
+
+function spanKindOf(message: ChatMessage): SpanKind {
+  return message.role === 'tool' ? 'tool' : 'user';
+}
+
+function emptyFork(historyEnd: number, forkReason?: string): ForkState {
+  return { tokens: [], lossMask: [], logProbs: [], spans: [], weightVersions: [], turns: 0, historyEnd, ...(forkReason ? { forkReason } : {}) };
+}
+
+export class TokenLedger {
+  readonly #options: TokenLedgerOptions;
+  readonly #ignorable: readonly RegExp[];
+  #history: ChatMessage[] = [];
+  #forks: ForkState[] = [];
+  #tail: TailState = { text: '', tokens: [], spans: [] };
+  #lastRender = '';
+  #awaitingGeneration = false;
+  #turnIndex = 0;
+  #inputIds: number[] | undefined;
+
+  constructor(options: TokenLedgerOptions) {
+    this.#options = options;
+    this.#ignorable = options.ignorable ?? DEFAULT_IGNORABLE;
+  }
+
+  /** Render the opening messages with the generation prompt: the prompt of fork 0. */
+  start(messages: ChatMessage[]): void {
+    if (this.#forks.length > 0) throw new LedgerError('start: the ledger has already started');
+    checkMessages(messages, 'start');
+    this.#history = messages.map(cloneMessage);
+    this.#forks.push(emptyFork(this.#history.length));
+    this.#renderPrompt(true);
+  }
+
+  /** The ids to send to /generate now: the current fork's tokens. */
+  get inputIds(): readonly number[] {
+    this.#inputIds ??= [...this.#fork.tokens, ...this.#tail.tokens];
+    return this.#inputIds;
+  }
+
+  get messages(): readonly ChatMessage[] {
+    return this.#history;
+  }
+
+  get forkCount(): number {
+    return Math.max(0, this.#forks.length - 1);
+  }
+
+  get totalTokens(): number {
+    return this.#forks.length === 0 ? 0 : this.#fork.tokens.length + this.#tail.tokens.length;
+  }
+
+  appendSampled(turn: SampledTurn): void {
+    checkSampled(turn);
+    if (!this.#awaitingGeneration)
+      throw new LedgerError('appendSampled: the ledger does not end with a generation prompt; call appendMessages first');
+    const fork = this.#fork;
+    this.#commitTail();
+    fork.promptLength ??= fork.tokens.length;
+    const start = fork.tokens.length;
+    fork.tokens.push(...turn.ids);
+    fork.lossMask.push(...turn.ids.map(() => 1 as const));
+    fork.logProbs.push(...turn.logProbs);
+    if (turn.ids.length > 0) fork.spans.push({ kind: 'sampled', start, end: fork.tokens.length, turn: this.#turnIndex, weightVersion: turn.weightVersion });
+    fork.weightVersions.push(turn.weightVersion);
+    fork.turns++;
+    this.#turnIndex++;
+    this.#history.push(cloneMessage(turn.message));
+    fork.historyEnd = this.#history.length;
+    const last = turn.ids.at(-1);
+    const stopIds = this.#options.stopTokenIds ?? this.#options.tokenizer.eosTokenIds;
+    fork.lastSample = {
+      promptRender: this.#lastRender,
+      historyLength: this.#history.length,
+      ...(last !== undefined && stopIds.includes(last) ? { stopTokenId: last } : {}),
+    };
+    this.#awaitingGeneration = false;
+    this.#inputIds = undefined;
+  }
+
+  /**
+   * Tool results, user turns and the next generation prompt (loss mask 0). Several calls after one
+   * sampled turn are one append: the text after the sampled turn is re-rendered each time.
+   */
+  appendMessages(messages: ChatMessage[], options: { addGenerationPrompt?: boolean } = {}): void {
+    if (this.#forks.length === 0) throw new LedgerError('appendMessages: call start first');
+    checkMessages(messages, 'appendMessages');
+    const addGenerationPrompt = options.addGenerationPrompt ?? true;
+    this.#history.push(...messages.map(cloneMessage));
+    this.#inputIds = undefined;
+    const fork = this.#fork;
+    const sample = fork.lastSample;
+    if (!sample) {
+      // Nothing sampled in this fork yet: its prompt is simply rendered again.
+      fork.historyEnd = this.#history.length;
+      this.#renderPrompt(addGenerationPrompt);
+      return;
+    }
+    const fresh = this.#render(this.#history, addGenerationPrompt);
+    const sampled = this.#render(this.#history.slice(0, sample.historyLength), false);
+    const onPrompt = checkPrefix(sample.promptRender, sampled, this.#ignorable);
+    const extends_ = onPrompt.ok ? checkPrefix(sampled, fresh, this.#ignorable) : onPrompt;
+    if (!onPrompt.ok || !extends_.ok) {
+      const why = onPrompt.ok ? `new messages rewrite history ${extends_.difference}` : `the sampled turn does not extend its prompt ${onPrompt.difference}`;
+      this.#openFork(`turn ${this.#turnIndex}: ${why}`, addGenerationPrompt);
+      return;
+    }
+    const close = this.#closeOfSampledTurn(sampled, onPrompt.end, sample);
+    const text = close + fresh.slice(extends_.end);
+    const newMessages = this.#history.slice(sample.historyLength);
+    const regions = contentRegions(
+      text,
+      newMessages.map((m) => ({ content: m.content, kind: spanKindOf(m), ...(m.role === 'tool' && m.name ? { toolName: m.name } : {}) })),
+      close.length,
+    );
+    const labelled = tokenizeLabelled(this.#options.tokenizer, text, { regions, defaultKind: 'scaffold', offset: fork.tokens.length, turn: this.#turnIndex });
+    this.#tail = { text, ...labelled };
+    this.#lastRender = fresh;
+    this.#awaitingGeneration = addGenerationPrompt;
+  }
+
+  /** One segment per fork, oldest first; a segment ends at its fork's last sampled token. */
+  segments(): LedgerSegment[] {
+    return this.#forks.map((fork, forkIndex) => {
+      const current = forkIndex === this.#forks.length - 1;
+      // A fork that has sampled nothing yet is all prompt (the current tail).
+      const tokens = fork.promptLength === undefined && current ? this.#tail.tokens : fork.tokens;
+      const promptLength = fork.promptLength ?? tokens.length;
+      const spans = fork.promptLength === undefined && current ? this.#tail.spans : fork.spans;
+      return {
+        forkIndex,
+        tokens: [...tokens],
+        promptLength,
+        lossMask: fork.lossMask.slice(promptLength),
+        logProbs: fork.logProbs.slice(promptLength),
+        spans: spans.map((s) => ({ ...s })),
+        weightVersions: [...fork.weightVersions],
+        turns: fork.turns,
+        messages: this.#history.slice(0, fork.historyEnd).map(cloneMessage),
+        ...(fork.forkReason === undefined ? {} : { forkReason: fork.forkReason }),
+      };
+    });
+  }
+
+  snapshot(): LedgerSnapshot {
+    if (this.#forks.length === 0) throw new LedgerError('snapshot: call start first');
+    return structuredClone({
+      version: LEDGER_SNAPSHOT_VERSION,
+      history: this.#history,
+      forks: this.#forks,
+      tail: this.#tail,
+      lastRender: this.#lastRender,
+      awaitingGeneration: this.#awaitingGeneration,
+      turnIndex: this.#turnIndex,
+    });
+  }
+
+  static restore(snapshot: unknown, options: TokenLedgerOptions): TokenLedger {
+    const parsed = LedgerSnapshot.safeParse(snapshot);
+    if (!parsed.success)
+      throw new LedgerError(`restore: not a ledger snapshot: ${parsed.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ')}`);
+    const state = parsed.data;
+    const ledger = new TokenLedger(options);
+    ledger.#history = state.history as ChatMessage[];
+    ledger.#forks = state.forks;
+    ledger.#tail = state.tail;
+    ledger.#lastRender = state.lastRender;
+    ledger.#awaitingGeneration = state.awaitingGeneration;
+    ledger.#turnIndex = state.turnIndex;
+    return ledger;
+  }
+
+  get #fork(): ForkState {
+    const fork = this.#forks.at(-1);
+    if (!fork) throw new LedgerError('the ledger has not started; call start first');
+    return fork;
+  }
+
+  #render(messages: ChatMessage[], addGenerationPrompt: boolean): string {
+    const { tools, templateKwargs } = this.#options;
+    return this.#options.template.render(messages, { addGenerationPrompt, ...(tools ? { tools } : {}), ...(templateKwargs ? { kwargs: templateKwargs } : {}) });
+  }
+
+  /** The current fork's prompt: the whole history rendered fresh, as one `prompt` span. */
+  #renderPrompt(addGenerationPrompt: boolean): void {
+    const text = this.#render(this.#history, addGenerationPrompt);
+    const labelled = tokenizeLabelled(this.#options.tokenizer, text, { regions: [], defaultKind: 'prompt', offset: 0, turn: this.#turnIndex });
+    this.#tail = { text, ...labelled };
+    this.#lastRender = text;
+    this.#awaitingGeneration = addGenerationPrompt;
+    this.#inputIds = undefined;
+  }
+
+  #commitTail(): void {
+    const fork = this.#fork;
+    fork.tokens.push(...this.#tail.tokens);
+    fork.lossMask.push(...this.#tail.tokens.map(() => 0 as const));
+    fork.logProbs.push(...this.#tail.tokens.map(() => 0));
+    fork.spans.push(...this.#tail.spans);
+    this.#tail = { text: '', tokens: [], spans: [] };
+  }
+
+  /**
+   * The template's text after the sampled ids, from its render of the sampled turn (which starts at
+   * `turnStart` in `sampled`). A turn that ended on a stop token gets what the template prints after
+   * that token (Qwen3: `\n`); a turn cut short gets the template's own close (`<|im_end|>\n`).
+   */
+  #closeOfSampledTurn(sampled: string, turnStart: number, sample: LastSampleState): string {
+    const { tokenizer } = this.#options;
+    if (sample.stopTokenId !== undefined) {
+      const marker = tokenizer.decode([sample.stopTokenId]);
+      const at = marker ? sampled.lastIndexOf(marker) : -1;
+      if (at >= turnStart) return sampled.slice(at + marker.length);
+    }
+    for (const id of this.#options.stopTokenIds ?? tokenizer.eosTokenIds) {
+      const marker = tokenizer.decode([id]);
+      const at = marker ? sampled.lastIndexOf(marker) : -1;
+      if (at >= turnStart) return sampled.slice(at);
+    }
+    return '';
+  }
+
+  #openFork(reason: string, addGenerationPrompt: boolean): void {
+    this.#tail = { text: '', tokens: [], spans: [] };
+    this.#forks.push(emptyFork(this.#history.length, reason));
+    this.#renderPrompt(addGenerationPrompt);
+  }
+}
+
+export { LedgerSnapshot, LEDGER_SNAPSHOT_VERSION } from './ledger-snapshot.ts';
+export { DEFAULT_IGNORABLE as DEFAULT_LEDGER_IGNORABLE } from './render-diff.ts';
