@@ -6,3 +6,4 @@ export * from './chat/messages.ts';
 export * from './chat/chat-template.ts';
 export * from './chat/tool-call-parser.ts';
 export * from './chat/token-ledger.ts';
+export * from './engine/index.ts';
