@@ -50,16 +50,29 @@ function excerpt(text: string, at: number): string {
   return JSON.stringify(text.slice(Math.max(0, at - 20), at + 40));
 }
 
+// Renders share most of their text; normalising only from shortly before the first difference
+// keeps the check linear in the new text rather than in the whole conversation. The margin covers
+// an ignorable match that starts before the difference.
+const NORMALIZE_MARGIN = 4096;
+
+function commonPrefixLength(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
+
 /** Whether `full` extends `prefix`, ignoring ignorable text in both. */
 export function checkPrefix(prefix: string, full: string, ignorable: readonly RegExp[]): PrefixCheck {
   if (full.startsWith(prefix)) return { ok: true, end: prefix.length };
-  const p = normalizeRender(prefix, ignorable);
-  const f = normalizeRender(full, ignorable);
-  if (f.text.startsWith(p.text)) return { ok: true, end: originalOffset(f, p.text.length) };
+  const from = Math.max(0, commonPrefixLength(prefix, full) - NORMALIZE_MARGIN);
+  const p = normalizeRender(prefix.slice(from), ignorable);
+  const f = normalizeRender(full.slice(from), ignorable);
+  if (f.text.startsWith(p.text)) return { ok: true, end: from + originalOffset(f, p.text.length) };
   let at = 0;
   while (at < p.text.length && p.text[at] === f.text[at]) at++;
-  const prefixAt = at < p.origin.length ? p.origin[at]! : prefix.length;
-  const fullAt = at < f.origin.length ? f.origin[at]! : full.length;
+  const prefixAt = from + (at < p.origin.length ? p.origin[at]! : prefix.length - from);
+  const fullAt = from + (at < f.origin.length ? f.origin[at]! : full.length - from);
   return {
     ok: false,
     end: 0,

@@ -17,11 +17,12 @@
  * once a new user message arrives) the ledger opens a new fork whose prompt is C, counts it and
  * records why.
  */
-import { InvalidInputError, PhysarumError } from '../protocol/errors.ts';
-import { ChatMessageRecord, type Span, type SpanKind } from '../protocol/sample.ts';
+import { PhysarumError } from '../protocol/errors.ts';
+import type { Span, SpanKind } from '../protocol/sample.ts';
 import type { ToolSpec } from '../env/tool.ts';
 import type { ChatTemplate } from './chat-template.ts';
 import { LEDGER_SNAPSHOT_VERSION, LedgerSnapshot, type ForkState, type LastSampleState, type TailState } from './ledger-snapshot.ts';
+import { checkMessages, checkSampledTurn, type SampledTurn } from './ledger-input.ts';
 import { cloneMessage, type ChatMessage } from './messages.ts';
 import { checkPrefix, DEFAULT_IGNORABLE } from './render-diff.ts';
 import { contentRegions, tokenizeLabelled } from './tail-tokens.ts';
@@ -45,15 +46,6 @@ export interface TokenLedgerOptions {
   ignorable?: readonly RegExp[];
 }
 
-export interface SampledTurn {
-  /** Ids exactly as the engine returned them, the stop token included when there was one. */
-  ids: number[];
-  logProbs: number[];
-  weightVersion: string;
-  /** The parsed assistant message, as it goes into the history. */
-  message: ChatMessage;
-}
-
 /** One fork of the episode, as a trainable sample: the response is tokens[promptLength:]. */
 export interface LedgerSegment {
   forkIndex: number;
@@ -67,26 +59,6 @@ export interface LedgerSegment {
   messages: ChatMessage[];
   /** Why this fork was opened (absent for fork 0). */
   forkReason?: string;
-}
-
-function checkSampled(turn: SampledTurn): void {
-  if (!Array.isArray(turn.ids) || turn.ids.some((id) => !Number.isInteger(id) || id < 0))
-    throw new InvalidInputError('appendSampled: ids must be non-negative integers');
-  if (!Array.isArray(turn.logProbs) || turn.logProbs.length !== turn.ids.length)
-    throw new InvalidInputError(`appendSampled: ${turn.logProbs?.length} logProbs for ${turn.ids.length} ids`);
-  if (turn.logProbs.some((p) => typeof p !== 'number' || Number.isNaN(p)))
-    throw new InvalidInputError('appendSampled: logProbs must be numbers');
-  if (typeof turn.weightVersion !== 'string') throw new InvalidInputError('appendSampled: weightVersion must be a string');
-  if (turn.message?.role !== 'assistant') throw new InvalidInputError(`appendSampled: message.role must be 'assistant', got '${turn.message?.role}'`);
-}
-
-function checkMessages(messages: ChatMessage[], where: string): void {
-  if (!Array.isArray(messages)) throw new InvalidInputError(`${where}: messages must be an array`);
-  messages.forEach((message, i) => {
-    const parsed = ChatMessageRecord.safeParse(message);
-    if (!parsed.success)
-      throw new InvalidInputError(`${where}: messages[${i}] is not a chat message: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
-  });
 }
 
 function spanKindOf(message: ChatMessage): SpanKind {
@@ -141,7 +113,7 @@ export class TokenLedger {
   }
 
   appendSampled(turn: SampledTurn): void {
-    checkSampled(turn);
+    checkSampledTurn(turn);
     if (!this.#awaitingGeneration)
       throw new LedgerError('appendSampled: the ledger does not end with a generation prompt; call appendMessages first');
     const fork = this.#fork;
@@ -203,7 +175,9 @@ export class TokenLedger {
       newMessages.map((m) => ({ content: m.content, kind: spanKindOf(m), ...(m.role === 'tool' && m.name ? { toolName: m.name } : {}) })),
       close.length,
     );
-    const labelled = tokenizeLabelled(this.#options.tokenizer, text, { regions, defaultKind: 'scaffold', offset: fork.tokens.length, turn: this.#turnIndex });
+    // Tail spans carry the turn they follow (the turn whose tool calls they answer).
+    const turn = this.#turnIndex - 1;
+    const labelled = tokenizeLabelled(this.#options.tokenizer, text, { regions, defaultKind: 'scaffold', offset: fork.tokens.length, turn });
     this.#tail = { text, ...labelled };
     this.#lastRender = fresh;
     this.#awaitingGeneration = addGenerationPrompt;
@@ -318,4 +292,5 @@ export class TokenLedger {
 }
 
 export { LedgerSnapshot, LEDGER_SNAPSHOT_VERSION } from './ledger-snapshot.ts';
+export type { SampledTurn } from './ledger-input.ts';
 export { DEFAULT_IGNORABLE as DEFAULT_LEDGER_IGNORABLE } from './render-diff.ts';

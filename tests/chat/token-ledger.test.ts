@@ -110,6 +110,9 @@ describe('TokenLedger with the Qwen3 template', () => {
     expect(s.spans.filter((x) => x.kind === 'sampled').map((x) => [x.turn, x.weightVersion])).toEqual([[0, 'v1'], [1, 'v2']]);
     expect(spanTexts(s, 'tool').join('')).toContain('contents of a: hello 🙂');
     expect(s.spans.find((x) => x.kind === 'tool')?.toolName).toBe('read_file');
+    // Tool output carries the turn whose calls it answers; the prompt carries turn 0.
+    expect(s.spans.filter((x) => x.kind === 'tool').map((x) => x.turn)).toEqual([0]);
+    expect(s.spans[0]).toEqual({ kind: 'prompt', start: 0, end: p, turn: 0 });
     expect(s.weightVersions).toEqual(['v1', 'v2']);
     expect(s.turns).toBe(2);
     expect(s.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'tool', 'tool', 'assistant']);
