@@ -3,6 +3,7 @@
  */
 import type { Sample } from '../protocol/sample.ts';
 import type { Exclusion } from './normalise.ts';
+import type { PackedArrays } from './sample-codec.ts';
 
 export type GroupState = 'ready' | 'partial' | 'consumed' | 'resumed' | 'dropped';
 
@@ -38,6 +39,8 @@ export interface StoredSample {
 /** A sample as handed to training: advantage null means it takes no part (see `excluded`). */
 export interface TrainSample extends StoredSample {
   advantage: number | null;
+  /** The per-token arrays as typed arrays (what batch building copies from). */
+  packed: PackedArrays;
   excluded: Exclusion | null;
 }
 

@@ -85,8 +85,19 @@ export function encodeSample(input: SampleInput | unknown, position = 'sample'):
   return { sample, meta: JSON.stringify(rest), arrays };
 }
 
+/**
+ * A sample's per-token arrays as typed arrays: the in-memory form the buffer keeps next to the
+ * Sample, because building trainer batches from typed arrays is bulk copies, while converting JS
+ * number arrays costs ~10 ns per element.
+ */
+export interface PackedArrays {
+  tokens: Uint32Array;
+  logProbs: Float32Array;
+  mask: Uint8Array;
+}
+
 /** Typed views over a stored blob (copied first when SQLite hands back an unaligned buffer). */
-export function arrayViews(blob: Uint8Array, responseLength: number): { tokens: Uint32Array; logProbs: Float32Array; mask: Uint8Array } {
+export function arrayViews(blob: Uint8Array, responseLength: number): PackedArrays {
   const n = (blob.byteLength - 5 * responseLength) / 4;
   if (!Number.isInteger(n) || n < responseLength)
     throw new BufferError(`stored sample arrays are ${blob.byteLength} bytes, which does not fit responseLength ${responseLength}`);
@@ -98,14 +109,24 @@ export function arrayViews(blob: Uint8Array, responseLength: number): { tokens: 
   };
 }
 
-/** Rebuild the Sample from its stored row. */
-export function decodeSample(meta: string, blob: Uint8Array): Sample {
+/** Rebuild the Sample from its stored row, with its packed arrays. */
+export function decodeStored(meta: string, blob: Uint8Array): { sample: Sample; packed: PackedArrays } {
   const fields = JSON.parse(meta) as SampleMeta;
-  const views = arrayViews(blob, fields.responseLength);
-  return {
+  const packed = arrayViews(blob, fields.responseLength);
+  const sample = {
     ...fields,
-    tokens: Array.from(views.tokens),
-    lossMask: Array.from(views.mask) as Array<0 | 1>,
-    rolloutLogProbs: Array.from(views.logProbs),
+    tokens: Array.from(packed.tokens),
+    lossMask: Array.from(packed.mask) as Array<0 | 1>,
+    rolloutLogProbs: Array.from(packed.logProbs),
   };
+  return { sample, packed };
+}
+
+export function decodeSample(meta: string, blob: Uint8Array): Sample {
+  return decodeStored(meta, blob).sample;
+}
+
+/** Packed arrays of an in-memory Sample (for batches built from samples that never were stored). */
+export function packArrays(sample: Pick<Sample, 'tokens' | 'rolloutLogProbs' | 'lossMask'>): PackedArrays {
+  return { tokens: Uint32Array.from(sample.tokens), logProbs: Float32Array.from(sample.rolloutLogProbs), mask: Uint8Array.from(sample.lossMask) };
 }

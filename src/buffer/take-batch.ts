@@ -7,7 +7,7 @@ import { InvalidInputError } from '../protocol/errors.ts';
 import type { DataBuffer } from './data-buffer.ts';
 import { exclusionOf, normaliseGroup, whitenByTokens, type Exclusion } from './normalise.ts';
 import type { GroupRow, SampleRow, TrainSample } from './rows.ts';
-import { decodeSample } from './sample-codec.ts';
+import { decodeStored } from './sample-codec.ts';
 
 export interface TakeBatchOptions {
   /** The training step this batch is for: the idempotency key of the take. */
@@ -69,7 +69,8 @@ export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions): Taken
   for (const group of candidates) {
     if (taken.length >= wanted) break;
     const rows = samplesOf.all(group.id);
-    const samples = rows.map((r) => decodeSample(r.meta, r.arrays));
+    const decoded = rows.map((r) => decodeStored(r.meta, r.arrays));
+    const samples = decoded.map((d) => d.sample);
     const excluded: Array<Exclusion | null> = rows.map((r, i) => {
       if (replayed) return r.excluded ?? exclusionOf(samples[i]!);
       const own = exclusionOf(samples[i]!);
@@ -101,6 +102,7 @@ export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions): Taken
         id: r.id,
         groupId: group.id,
         sample: samples[i]!,
+        packed: decoded[i]!.packed,
         advantage: result.advantages[i] ?? null,
         excluded: excluded[i] ?? null,
       })),
@@ -109,7 +111,7 @@ export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions): Taken
 
   const all = taken.flatMap((g) => g.samples);
   if (normalisation === 'reinforce_pp_baseline') {
-    const masked = all.map((t) => t.sample.lossMask.reduce<number>((a, b) => a + b, 0));
+    const masked = all.map((t) => t.packed.mask.reduce((a, b) => a + b, 0));
     whitenByTokens(all.map((t) => t.advantage), masked).forEach((a, i) => (all[i]!.advantage = a));
   }
   const samples = all.filter((t) => t.advantage !== null);
