@@ -13,7 +13,7 @@ import type { ToolCallFormat } from '../chat/tool-call-parser.ts';
 import type { SamplingParams } from '../engine/sglang-types.ts';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { Sample, SampleStatus } from '../protocol/sample.ts';
-import { asAgents, isChatEngine, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
+import { asAgents, isChatEngine, type AgentsStepResult, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
 import type { Env } from './env.ts';
 import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts';
 import { buildSamples } from './episode-samples.ts';
@@ -115,7 +115,9 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
 
   const finishStep = async (role: RoleRuntime, reply: AssistantReply, completionTokens: number): Promise<StopDecision | undefined> => {
     inFlight = { role: role.name, phase: 'step', reply };
-    const result = await program.step(role.name, reply, ctx);
+    // A reply cut by max_new_tokens is unfinished (half a tool call, say): the env never sees it.
+    const cut = reply.finishReason === 'length';
+    const result: AgentsStepResult = cut ? { truncated: true, reason: 'the reply hit max_new_tokens' } : await program.step(role.name, reply, ctx);
     const observations: Message[] = [];
     for (const [target, messages] of Object.entries(result.messages ?? {})) {
       const runtime = roles.get(target);
@@ -129,7 +131,6 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     inFlight = undefined;
     if (result.terminated) return { outcome: 'terminated', reason: result.reason ?? 'the env ended the episode' };
     if (result.truncated) return { outcome: 'truncated', reason: result.reason ?? 'the env cut the episode short' };
-    if (reply.finishReason === 'length') return { outcome: 'truncated', reason: 'the reply hit max_new_tokens' };
     return checkStop(stop, { steps, totalTokens: totalTokens(), state: ctx.state });
   };
 

