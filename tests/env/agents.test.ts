@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { loadChat } from '../../src/chat/chat-template.ts';
 import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
 import { SglangClient } from '../../src/engine/sglang-client.ts';
-import { MultiAgentEnv, type AgentRole, type ChatEngine } from '../../src/env/agents.ts';
+import { MultiAgentEnv, type AgentRole, type AgentsStepResult, type ChatEngine } from '../../src/env/agents.ts';
 import { runEpisode } from '../../src/env/episode.ts';
 import { rubric } from '../../src/env/rubric.ts';
 import type { AssistantReply, EnvContext } from '../../src/env/types.ts';
@@ -36,7 +36,7 @@ class GuessingGame extends MultiAgentEnv<{ secret: number }, State> {
     if (ctx.state.lastGuess === ctx.state.secret && ctx.steps.at(-1)?.role === 'host') return undefined;
     return ctx.steps.at(-1)?.role === 'guesser' ? 'host' : 'guesser';
   }
-  step(role: string, reply: AssistantReply, ctx: EnvContext<{ secret: number }, State>) {
+  step(role: string, reply: AssistantReply, ctx: EnvContext<{ secret: number }, State>): AgentsStepResult {
     if (role === 'guesser') {
       ctx.state.guesses += 1;
       ctx.state.lastGuess = Number(reply.message.content.match(/\d+/)?.[0]);
