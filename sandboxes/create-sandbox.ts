@@ -24,6 +24,7 @@ export interface CreateSandboxOptions {
   ttlMs: number;
   execLimit: LimitFunction;
   createTimeoutMs: number;
+  helperGraceMs?: number;
   signal?: AbortSignal;
   onDestroy?: (sandbox: Sandbox) => void;
 }
@@ -89,7 +90,7 @@ export async function createSandbox(docker: Docker, o: CreateSandboxOptions): Pr
     await ready;
     const c = container;
     helper.explainDeath = (tail) => explainDeath(c, tail);
-    return new Sandbox({ docker, container: c, helper, spec: o.spec, key: o.key, image: o.image, execLimit: o.execLimit, onDestroy: o.onDestroy });
+    return new Sandbox({ docker, container: c, helper, spec: o.spec, key: o.key, image: o.image, execLimit: o.execLimit, helperGraceMs: o.helperGraceMs, onDestroy: o.onDestroy });
   })();
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;

@@ -28,6 +28,8 @@ export interface SandboxPoolOptions {
   /** A sandbox older than this is a leak and gets reaped. Default 6 h. */
   ttlMs?: number;
   createTimeoutMs?: number;
+  /** How long past a command's own timeout a silent helper is given before `exec_timeout`. Default 15 s. */
+  helperGraceMs?: number;
   /** Periodic reaping; 0 turns it off. Default 60 s. */
   reapIntervalMs?: number;
   log?: (line: string) => void;
@@ -59,6 +61,7 @@ export class SandboxPool implements AsyncDisposable {
   private readonly warm: number;
   private readonly ttlMs: number;
   private readonly createTimeoutMs: number;
+  private readonly helperGraceMs: number | undefined;
   private readonly log: ((line: string) => void) | undefined;
   private readonly specs = new Map<string, Promise<KeyState>>();
   private readonly live = new Set<Sandbox>();
@@ -76,6 +79,7 @@ export class SandboxPool implements AsyncDisposable {
     this.warm = options.warm ?? 0;
     this.ttlMs = options.ttlMs ?? 6 * 3_600_000;
     this.createTimeoutMs = options.createTimeoutMs ?? 120_000;
+    this.helperGraceMs = options.helperGraceMs;
     this.log = options.log;
     const every = options.reapIntervalMs ?? 60_000;
     if (every > 0) {
@@ -215,7 +219,7 @@ export class SandboxPool implements AsyncDisposable {
       if (this.closed) throw new SandboxError('destroyed', 'the sandbox pool is closed');
       const sb = await createSandbox(this.docker, {
         image: state.image, spec: state.spec, key: poolKey(state.image, state.spec), runId: this.runId,
-        ttlMs: this.ttlMs, execLimit: this.execLimit, createTimeoutMs: this.createTimeoutMs, signal,
+        ttlMs: this.ttlMs, execLimit: this.execLimit, createTimeoutMs: this.createTimeoutMs, helperGraceMs: this.helperGraceMs, signal,
         onDestroy: (s) => {
           this.live.delete(s);
           const i = state.ready.indexOf(s);

@@ -15,8 +15,7 @@ import type { ResolvedSandboxSpec } from './spec.ts';
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 const DEFAULT_MAX_OUTPUT = 1 << 20;
-/** How long past a command's own timeout the helper may take to answer before it counts as hung. */
-const HELPER_GRACE_MS = 15_000;
+const DEFAULT_HELPER_GRACE_MS = 15_000;
 const FILE_OP_DEADLINE_MS = 60_000;
 
 interface RawExecResult {
@@ -41,6 +40,8 @@ export interface SandboxInit {
   key: string;
   image: string;
   execLimit: LimitFunction;
+  /** How long past a command's timeout the helper may take to answer before it counts as hung. */
+  helperGraceMs?: number;
   onDestroy?: (sandbox: Sandbox) => void;
 }
 
@@ -174,12 +175,13 @@ export class Sandbox implements AsyncDisposable {
     const onEvent = push && ((ev: HelperEvent): void => {
       if (ev.ev === 'out' && ev.data !== undefined) push({ stream: ev.stream ?? 'stdout', data: Buffer.from(ev.data, 'base64') });
     });
+    const grace = this.init.helperGraceMs ?? DEFAULT_HELPER_GRACE_MS;
     const raw = await this.init.execLimit(async () => {
       throwIfAborted(options.signal);
       try {
         return await this.init.helper.request<RawExecResult>('exec', payload, {
           signal: options.signal,
-          deadlineMs: (Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31 - 1 - HELPER_GRACE_MS) + HELPER_GRACE_MS,
+          deadlineMs: Math.min((Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31) + grace, 2 ** 31 - 1),
           onEvent,
           onAbort: (id) => this.init.helper.fireAndForget({ id: this.init.helper.nextRequestId(), op: 'cancel', target: id }),
         });

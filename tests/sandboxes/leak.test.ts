@@ -1,0 +1,95 @@
+// Leak-proofing and typed infrastructure failures: an owner killed by SIGKILL leaves nothing
+// behind after the next start; the reaper removes dead-owner and expired containers only;
+// an absent engine and a create timeout fail typed, without leftovers.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { describe, expect, it } from 'vitest';
+import { baseImageTag, reapSandboxes, SandboxPool, SANDBOX_LABELS } from '../../sandboxes/index.ts';
+import { containersOfRun, docker, eventually, testPools } from './fixtures/pool.ts';
+import { hostname } from 'node:os';
+
+const newPool = testPools('leak');
+const root = path.resolve(import.meta.dirname, '../..');
+
+function startOwner(runId: string): Promise<{ pid: number; ids: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/sandboxes/fixtures/leaky-owner.ts', runId], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /ready (\S+) (\S+)/.exec(out);
+      if (m) resolve({ pid: child.pid!, ids: [m[1]!, m[2]!] });
+    });
+    child.on('exit', (code) => reject(new Error(`owner exited early (${code}): ${out}`)));
+  });
+}
+
+function labelled(runId: string, ownerPid: number, expires: number): Docker.ContainerCreateOptions {
+  return {
+    Image: baseImageTag(),
+    Cmd: ['sleep', 'infinity'],
+    Labels: {
+      [SANDBOX_LABELS.sandbox]: '1', [SANDBOX_LABELS.run]: runId, [SANDBOX_LABELS.ownerPid]: String(ownerPid),
+      [SANDBOX_LABELS.ownerHost]: hostname(), [SANDBOX_LABELS.expires]: String(expires),
+    },
+    HostConfig: { NetworkMode: 'none' },
+  };
+}
+
+describe('leak-proof cleanup', () => {
+  it('leaves no sandbox of an orchestrator killed by SIGKILL once the next pool starts', async () => {
+    const runId = `test-leak-${randomUUID().slice(0, 8)}`;
+    const owner = await startOwner(runId);
+    expect((await containersOfRun(runId)).length).toBeGreaterThanOrEqual(3); // two handed out + one warm
+    process.kill(owner.pid, 'SIGKILL');
+    const next = newPool();
+    await next.acquire({}); // a start: reaps before it creates
+    expect(await eventually(async () => (await containersOfRun(runId)).length === 0)).toBe(true);
+  });
+
+  it('reaps containers of dead owners and expired ones, and spares live, unexpired ones', async () => {
+    const dead = spawn('true');
+    await new Promise((r) => dead.on('exit', r));
+    const tag = randomUUID().slice(0, 8);
+    const made = await Promise.all([
+      docker.createContainer(labelled(`test-leak-dead-${tag}`, dead.pid!, Date.now() + 3_600_000)),
+      docker.createContainer(labelled(`test-leak-expired-${tag}`, process.pid, Date.now() - 1000)),
+      docker.createContainer(labelled(`test-leak-alive-${tag}`, process.pid, Date.now() + 3_600_000)),
+    ]);
+    try {
+      await Promise.all(made.map((c) => c.start()));
+      const removed = await reapSandboxes(docker);
+      expect(removed).toContain(made[0]!.id);
+      expect(removed).toContain(made[1]!.id);
+      expect(removed).not.toContain(made[2]!.id);
+      expect((await containersOfRun(`test-leak-alive-${tag}`)).length).toBe(1);
+    } finally {
+      await Promise.all(made.map((c) => c.remove({ force: true }).catch(() => undefined)));
+    }
+  });
+});
+
+describe('typed infrastructure failures', () => {
+  it('fails with engine_unavailable when no engine answers (naming the cause)', async () => {
+    const pool = new SandboxPool({ docker: new Docker({ socketPath: '/nonexistent/docker.sock' }), reapIntervalMs: 0 });
+    const err = await pool.acquire({}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'engine_unavailable', code: 'PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE', isRetryable: true });
+    expect((err as Error).message).toMatch(/ENOENT|did not answer/);
+  });
+
+  it('fails with create_timeout and leaves no container behind', async () => {
+    const pool = newPool({ createTimeoutMs: 5 });
+    await pool.prewarm({ count: 0 }); // image resolution and reaping happen outside the create timeout
+    await expect(pool.acquire({})).rejects.toMatchObject({ reason: 'create_timeout', code: 'PHYSARUM_SANDBOX_TIMEOUT' });
+    expect(await eventually(async () => (await containersOfRun(pool.runId)).length === 0)).toBe(true);
+  });
+
+  it('aborts an acquire by signal', async () => {
+    const pool = newPool();
+    const ac = new AbortController();
+    ac.abort(new Error('stop'));
+    await expect(pool.acquire({}, { signal: ac.signal })).rejects.toMatchObject({ code: 'PHYSARUM_ABORTED' });
+  });
+});
