@@ -81,7 +81,7 @@ describe('typed infrastructure failures', () => {
 
   it('fails with create_timeout and leaves no container behind', async () => {
     const pool = newPool({ createTimeoutMs: 5 });
-    await pool.prewarm({ count: 0 }); // image resolution and reaping happen outside the create timeout
+    await pool.prewarm({}, { count: 0 }); // image resolution and reaping happen outside the create timeout
     await expect(pool.acquire({})).rejects.toMatchObject({ reason: 'create_timeout', code: 'PHYSARUM_SANDBOX_TIMEOUT' });
     expect(await eventually(async () => (await containersOfRun(pool.runId)).length === 0)).toBe(true);
   });
