@@ -1,0 +1,97 @@
+// A fleet of real child processes (scripted engines via src/engine/scripted-main.ts) behind a
+// fake router: kill one engine, watch it leave rotation, restart, catch up on weights, re-register.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SglangFleet } from '../../src/engine/fleet.ts';
+import { planFleet } from '../../src/engine/fleet-plan.ts';
+import { SglangClient } from '../../src/engine/sglang-client.ts';
+import type { GenerateResponse } from '../../src/engine/sglang-types.ts';
+import { WeightSync } from '../../src/engine/weight-sync.ts';
+import { startFakeRouter, type FakeRouter } from './fake-router.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(path.join(tmpdir(), 'physarum-fleet-'));
+const scriptFile = path.join(dir, 'script.json');
+writeFileSync(scriptFile, JSON.stringify({ episodes: [{ match: 'ping', turns: ['pong'] }] }));
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function consecutiveFreePorts(count: number): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await portFree(base + i);
+    if (ok) return base;
+  }
+}
+
+let fleet: SglangFleet | undefined;
+let router: FakeRouter | undefined;
+afterAll(async () => {
+  await fleet?.stop();
+  await router?.close();
+});
+
+const waitEvent = <T>(name: string): Promise<T> => new Promise((resolve) => fleet!.once(name, resolve));
+
+describe('SglangFleet with spawned scripted engines', () => {
+  it('starts, registers, restarts a killed engine and re-registers it at the latest weights', async () => {
+    router = await startFakeRouter();
+    const plan = planFleet({ modelPath: 'scripted', engines: 2, basePort: await consecutiveFreePorts(2), router: false });
+    const logs: string[] = [];
+    fleet = await SglangFleet.start({
+      plan,
+      routerUrl: router.url,
+      healthIntervalMs: 150,
+      healthTimeoutMs: 5_000,
+      restartBackoffMs: 50,
+      startupTimeoutMs: 90_000,
+      onLog: (source, line) => logs.push(`${source}: ${line}`),
+      // Run scripted engines where SGLang would run: same ports, same health protocol.
+      rewriteCommand: (launch) => ({
+        ...launch,
+        command: path.join(root, 'node_modules/.bin/tsx'),
+        args: [path.join(root, 'src/engine/scripted-main.ts'), '--script', scriptFile, '--host', launch.host, '--port', String(launch.port)],
+      }),
+    });
+    const urls = plan.engines.map((e) => e.url);
+    expect(fleet.urls).toEqual(urls);
+    expect([...router.workers.values()].sort()).toEqual([...urls].sort());
+    expect(logs.some((l) => l.includes('ready to roll'))).toBe(true);
+
+    // A disk weight update across the fleet, so the restarted engine has something to catch up on.
+    const sync = new WeightSync({ engines: fleet });
+    expect((await sync.updateFromDisk({ modelPath: dir, version: 'v1' })).updated).toEqual(urls);
+
+    const victim = fleet.engines[0]!;
+    const oldPid = victim.pid!;
+    const unhealthy = waitEvent<{ url: string; reason: string }>('engine-unhealthy');
+    const restarted = waitEvent<{ url: string; restarts: number }>('engine-restarted');
+    process.kill(oldPid, 'SIGKILL');
+    expect(await unhealthy).toMatchObject({ url: victim.url, reason: expect.stringContaining('killed by SIGKILL') });
+    expect(await restarted).toEqual({ url: victim.url, restarts: 1 });
+
+    const now = fleet.engines[0]!;
+    expect(now.pid).not.toBe(oldPid);
+    expect([now.state, now.inRotation]).toEqual(['healthy', true]);
+    expect(router.log.filter((l) => l.startsWith('DELETE /workers/'))).toHaveLength(1);
+    expect([...router.workers.values()].sort()).toEqual([...urls].sort());
+    const client = new SglangClient(victim.url);
+    const reply = (await client.generate({ text: 'ping' })) as GenerateResponse;
+    expect(reply.text).toBe('pong');
+    expect(reply.meta_info.weight_version).toBe('v1');
+    await client.close();
+  });
+
+  it('refuses to start without engines, naming the problem', async () => {
+    await expect(SglangFleet.start({})).rejects.toThrow(/either a launch plan or --engine-urls/);
+  });
+});
