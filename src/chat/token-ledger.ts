@@ -89,9 +89,12 @@ export class TokenLedger {
   start(messages: ChatMessage[]): void {
     if (this.#forks.length > 0) throw new LedgerError('start: the ledger has already started');
     checkMessages(messages, 'start');
-    this.#history = messages.map(cloneMessage);
-    this.#forks.push(emptyFork(this.#history.length));
-    this.#renderPrompt(true);
+    const history = messages.map(cloneMessage);
+    const prompt = this.#render(history, true);
+    // State changes only once rendering has succeeded, so a TemplateError leaves the ledger as it was.
+    this.#history = history;
+    this.#forks.push(emptyFork(history.length));
+    this.#setPrompt(prompt, true);
   }
 
   /** The ids to send to /generate now: the current fork's tokens. */
@@ -148,28 +151,30 @@ export class TokenLedger {
     if (this.#forks.length === 0) throw new LedgerError('appendMessages: call start first');
     checkMessages(messages, 'appendMessages');
     const addGenerationPrompt = options.addGenerationPrompt ?? true;
-    this.#history.push(...messages.map(cloneMessage));
-    this.#inputIds = undefined;
+    const history = [...this.#history, ...messages.map(cloneMessage)];
     const fork = this.#fork;
     const sample = fork.lastSample;
+    const fresh = this.#render(history, addGenerationPrompt);
     if (!sample) {
       // Nothing sampled in this fork yet: its prompt is simply rendered again.
-      fork.historyEnd = this.#history.length;
-      this.#renderPrompt(addGenerationPrompt);
+      this.#history = history;
+      fork.historyEnd = history.length;
+      this.#setPrompt(fresh, addGenerationPrompt);
       return;
     }
-    const fresh = this.#render(this.#history, addGenerationPrompt);
-    const sampled = this.#render(this.#history.slice(0, sample.historyLength), false);
+    const sampled = this.#render(history.slice(0, sample.historyLength), false);
     const onPrompt = checkPrefix(sample.promptRender, sampled, this.#ignorable);
     const extends_ = onPrompt.ok ? checkPrefix(sampled, fresh, this.#ignorable) : onPrompt;
     if (!onPrompt.ok || !extends_.ok) {
       const why = onPrompt.ok ? `new messages rewrite history ${extends_.difference}` : `the sampled turn does not extend its prompt ${onPrompt.difference}`;
-      this.#openFork(`turn ${this.#turnIndex}: ${why}`, addGenerationPrompt);
+      this.#history = history;
+      this.#forks.push(emptyFork(history.length, `turn ${this.#turnIndex}: ${why}`));
+      this.#setPrompt(fresh, addGenerationPrompt);
       return;
     }
     const close = this.#closeOfSampledTurn(sampled, onPrompt.end, sample);
     const text = close + fresh.slice(extends_.end);
-    const newMessages = this.#history.slice(sample.historyLength);
+    const newMessages = history.slice(sample.historyLength);
     const regions = contentRegions(
       text,
       newMessages.map((m) => ({ content: m.content, kind: spanKindOf(m), ...(m.role === 'tool' && m.name ? { toolName: m.name } : {}) })),
@@ -178,9 +183,11 @@ export class TokenLedger {
     // Tail spans carry the turn they follow (the turn whose tool calls they answer).
     const turn = this.#turnIndex - 1;
     const labelled = tokenizeLabelled(this.#options.tokenizer, text, { regions, defaultKind: 'scaffold', offset: fork.tokens.length, turn });
+    this.#history = history;
     this.#tail = { text, ...labelled };
     this.#lastRender = fresh;
     this.#awaitingGeneration = addGenerationPrompt;
+    this.#inputIds = undefined;
   }
 
   /** One segment per fork, oldest first; a segment ends at its fork's last sampled token. */
@@ -245,9 +252,8 @@ export class TokenLedger {
     return this.#options.template.render(messages, { addGenerationPrompt, ...(tools ? { tools } : {}), ...(templateKwargs ? { kwargs: templateKwargs } : {}) });
   }
 
-  /** The current fork's prompt: the whole history rendered fresh, as one `prompt` span. */
-  #renderPrompt(addGenerationPrompt: boolean): void {
-    const text = this.#render(this.#history, addGenerationPrompt);
+  /** The current fork's prompt: the whole history rendered fresh (`text`), as one `prompt` span. */
+  #setPrompt(text: string, addGenerationPrompt: boolean): void {
     const labelled = tokenizeLabelled(this.#options.tokenizer, text, { regions: [], defaultKind: 'prompt', offset: 0, turn: this.#turnIndex });
     this.#tail = { text, ...labelled };
     this.#lastRender = text;
@@ -282,12 +288,6 @@ export class TokenLedger {
       if (at >= turnStart) return sampled.slice(at);
     }
     return '';
-  }
-
-  #openFork(reason: string, addGenerationPrompt: boolean): void {
-    this.#tail = { text: '', tokens: [], spans: [] };
-    this.#forks.push(emptyFork(this.#history.length, reason));
-    this.#renderPrompt(addGenerationPrompt);
   }
 }
 
