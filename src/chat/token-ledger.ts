@@ -231,6 +231,10 @@ export class TokenLedger {
     if (!parsed.success)
       throw new LedgerError(`restore: not a ledger snapshot: ${parsed.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ')}`);
     const state = parsed.data;
+    // The tail is text and its tokens: a different tokenizer shows up as a different encoding.
+    const reencoded = state.tail.text.length === 0 ? [] : options.tokenizer.encode(state.tail.text);
+    if (reencoded.length !== state.tail.tokens.length || reencoded.some((id, i) => id !== state.tail.tokens[i]))
+      throw new LedgerError('restore: the snapshot was taken with a different tokenizer (its pending text encodes differently)');
     const ledger = new TokenLedger(options);
     ledger.#history = state.history as ChatMessage[];
     ledger.#forks = state.forks;

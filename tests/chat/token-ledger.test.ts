@@ -249,6 +249,14 @@ describe('TokenLedger with the Qwen3 template', () => {
     expect(restored.forkCount).toBe(1);
   });
 
+  it('rejects a snapshot taken with another tokenizer', () => {
+    const ledger = newLedger();
+    ledger.start(opening);
+    const snapshot = ledger.snapshot();
+    snapshot.tail.tokens[0] = snapshot.tail.tokens[0]! + 1;
+    expect(() => TokenLedger.restore(snapshot, { tokenizer, template })).toThrow(/different tokenizer/);
+  });
+
   it('rejects a snapshot that is not one, naming the bad field', () => {
     expect(() => TokenLedger.restore({ version: 1, history: [], forks: [] }, { tokenizer, template })).toThrow(LedgerError);
     expect(() => TokenLedger.restore({ version: 1, history: [], forks: [] }, { tokenizer, template })).toThrow(/forks: /);
