@@ -272,7 +272,9 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
 
   private spawnProcess(source: string, launch: LaunchCommand, onExit: (how: string) => void, tail: string[]): ChildProcess {
     const { command, args } = this.options.rewriteCommand?.(launch) ?? launch;
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.options.env ?? process.env });
+    // Its own process group: SGLang's launcher forks scheduler/detokenizer processes, and a restart
+    // must end them all, or the orphans keep the port and the GPU memory.
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.options.env ?? process.env, detached: true });
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream! }).on('line', (line) => {
         tail.push(line);
@@ -305,11 +307,22 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
 function terminate(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);
+      // The leader is gone; make sure nothing it forked outlives it.
+      killGroup(child, 'SIGKILL');
       resolve();
     });
-    child.kill(graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
+    killGroup(child, graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
   });
+}
+
+/** Signal the child's whole process group (it leads one: spawned detached). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    // the group is already gone
+  }
 }

@@ -14,3 +14,28 @@ export {
 } from './sglang-client.ts';
 export { startScriptedServer, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.ts';
 export { loadScript, parseScript, chooseScriptedReply, ScriptedPolicy, ScriptedEpisode, type ScriptChoice } from './scripted-policy.ts';
+export { RouterClient, type AddWorkerOptions, type AddWorkerResult } from './router-client.ts';
+export { planFleet, splitPassThroughFlags, flagValue, type FleetPlan, type FleetPlanOptions, type LaunchCommand, type PassThroughFlags } from './fleet-plan.ts';
+export { SglangFleet, FleetError, type FleetEngine, type FleetOptions, type EngineState } from './fleet.ts';
+export {
+  WeightSync,
+  WeightSyncError,
+  staticRotation,
+  type WeightSyncOptions,
+  type WeightSyncReport,
+  type EngineRotation,
+  type RotationMember,
+  type AppliedWeights,
+  type EngineFailure,
+  type Bucket,
+} from './weight-sync.ts';
+export {
+  OpenAiChatClient,
+  type OpenAiChatClientOptions,
+  type ChatCompletion,
+  type ChatCompletionRequest,
+  type ChatCompletionChoice,
+  type ChatMessageInput,
+  type ChatToolSpec,
+  type ChatToolCall,
+} from './openai-chat-client.ts';

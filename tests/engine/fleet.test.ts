@@ -58,8 +58,8 @@ describe('SglangFleet with spawned scripted engines', () => {
       // Run scripted engines where SGLang would run: same ports, same health protocol.
       rewriteCommand: (launch) => ({
         ...launch,
-        command: path.join(root, 'node_modules/.bin/tsx'),
-        args: [path.join(root, 'src/engine/scripted-main.ts'), '--script', scriptFile, '--host', launch.host, '--port', String(launch.port)],
+        command: process.execPath,
+        args: ['--import', 'tsx', path.join(root, 'src/engine/scripted-main.ts'), '--script', scriptFile, '--host', launch.host, '--port', String(launch.port)],
       }),
     });
     const urls = plan.engines.map((e) => e.url);
@@ -79,6 +79,9 @@ describe('SglangFleet with spawned scripted engines', () => {
     expect(await unhealthy).toMatchObject({ url: victim.url, reason: expect.stringContaining('killed by SIGKILL') });
     expect(await restarted).toEqual({ url: victim.url, restarts: 1 });
 
+    // A real restart: a third process printed its readiness line (the killed one is gone).
+    expect(logs.filter((l) => l.startsWith('engine 0:') && l.includes('ready to roll'))).toHaveLength(2);
+    expect(() => process.kill(oldPid, 0)).toThrow();
     const now = fleet.engines[0]!;
     expect(now.pid).not.toBe(oldPid);
     expect([now.state, now.inRotation]).toEqual(['healthy', true]);
