@@ -41,9 +41,6 @@ def init_model(arch: str, layers: int, hidden: int, tokenizer: str, seed: int, o
                heads: int | None = None, kv_heads: int | None = None, intermediate: int | None = None,
                context: int = 4096, init_std: float = 0.02, gguf_dtype: str = "f32") -> dict[str, str]:
     """Write an HF checkpoint under `out` and `out/model.gguf`; returns the paths written."""
-    import torch
-    from transformers import Qwen3Config, Qwen3ForCausalLM
-
     if arch != "qwen3":
         raise ValueError(f"unsupported --arch {arch!r}: only 'qwen3' is built in")
     if layers < 1 or hidden < 8:
@@ -52,6 +49,11 @@ def init_model(arch: str, layers: int, hidden: int, tokenizer: str, seed: int, o
     kv_heads = kv_heads or max(1, heads // 2)
     if hidden % heads or heads % kv_heads:
         raise ValueError(f"--hidden {hidden} must divide by heads {heads}, and heads by kv heads {kv_heads}")
+    if (hidden // heads) % 2:
+        raise ValueError(f"head dim {hidden // heads} (--hidden {hidden} / {heads} heads) must be even for RoPE")
+    import torch  # imported after the checks: bad flags fail fast
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
     out.mkdir(parents=True, exist_ok=True)
     write_tokenizer(tokenizer, out)
     tokenizer_json = json.loads((out / "tokenizer.json").read_text())

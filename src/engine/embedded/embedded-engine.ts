@@ -9,7 +9,7 @@ import type { FinishReason, PauseMode, SamplingParams } from '../sglang-types.ts
 import { disposeLlama, loadLlama, type LlamaLoadOptions, type LoadedLlama } from './llama-runtime.ts';
 import { PauseGate } from './pause-gate.ts';
 import { runGeneration, type GenerationProgress, type GenerationResult } from './run-generation.ts';
-import { buildSamplingPlan } from './sampling-plan.ts';
+import { BadGenerateRequest, buildSamplingPlan } from './sampling-plan.ts';
 import { QueuedAbortError, SlotPool } from './slot-pool.ts';
 
 export interface EmbeddedEngineOptions extends Omit<LlamaLoadOptions, 'signal'> {
@@ -54,6 +54,7 @@ export class EmbeddedEngine {
   private loaded: LoadedLlama;
   private pool: SlotPool;
   private eosTokenIds: number[];
+  private vocabSize: number;
   private readonly gate = new PauseGate();
   private readonly inFlight = new Map<string, InFlight>();
   private updates = 0;
@@ -65,6 +66,7 @@ export class EmbeddedEngine {
     this.loaded = loaded;
     this.pool = new SlotPool(loaded.context);
     this.eosTokenIds = endOfGenerationTokens(loaded.model);
+    this.vocabSize = countTokens(loaded.model);
     this.weightVersion = options.weightVersion ?? 'default';
   }
 
@@ -114,6 +116,7 @@ export class EmbeddedEngine {
    */
   async generate(item: GenerateItem, hooks: { signal?: AbortSignal; onToken?: (p: GenerationProgress) => void } = {}): Promise<ItemResult> {
     if (this.closed) throw new Error('the embedded engine is closed');
+    this.checkInput(item.inputIds);
     const controller = new AbortController();
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, controller.signal]) : controller.signal;
     const rid = this.inFlight.has(item.rid) ? `${item.rid}-${randomUUID().slice(0, 8)}` : item.rid;
@@ -167,6 +170,18 @@ export class EmbeddedEngine {
     } finally {
       pool.release(slot);
     }
+  }
+
+  /** llama.cpp aborts the whole process on an out-of-range id, so ids are checked here (SGLang does not). */
+  private checkInput(ids: readonly number[]): void {
+    if (ids.length === 0) throw new BadGenerateRequest('The input is empty: input_ids cannot be empty.');
+    const vocab = this.vocabularySize;
+    for (const id of ids)
+      if (!Number.isInteger(id) || id < 0 || id >= vocab) throw new BadGenerateRequest(`Token id ${id} in the input is outside the vocabulary (size ${vocab}).`);
+  }
+
+  get vocabularySize(): number {
+    return this.vocabSize;
   }
 
   /** Abort one request by rid (prefix match, as SGLang's scheduler does) or all of them. */
@@ -223,6 +238,7 @@ export class EmbeddedEngine {
       this.loaded = next;
       this.pool = new SlotPool(next.context);
       this.eosTokenIds = endOfGenerationTokens(next.model);
+      this.vocabSize = countTokens(next.model);
       this.updates++;
       this.weightVersion = weightVersion ?? nextVersion(this.weightVersion, this.updates);
       void disposeLlama(old);
@@ -247,4 +263,10 @@ function endOfGenerationTokens(model: LlamaModel): number[] {
   const ids: number[] = [];
   for (const token of model.iterateAllTokens()) if (model.isEogToken(token)) ids.push(token);
   return ids;
+}
+
+function countTokens(model: LlamaModel): number {
+  let count = 0;
+  for (const _token of model.iterateAllTokens()) count++;
+  return count;
 }

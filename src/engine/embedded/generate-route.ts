@@ -3,8 +3,8 @@
  * expand batches and `n`, run every sample concurrently on the engine, and answer with SGLang's
  * JSON shapes, either as one body or as cumulative SSE chunks.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { expandGenerateRequest } from '../generate-batch.ts';
 import { SseWriter } from '../sse.ts';
 import type { GenerateRequest, GenerateResponse, LogprobTuple, SamplingParams } from '../sglang-types.ts';
 import { batchShape, validateGenerateRequest } from '../sglang-validate.ts';
@@ -24,8 +24,6 @@ interface PlannedItem {
   record?: (output: readonly number[], maxNewTokens: number) => void;
 }
 
-const newRid = (): string => randomUUID().replaceAll('-', '');
-
 function pick<T>(value: T | T[] | undefined, i: number): T | undefined {
   return Array.isArray(value) ? value[i] : value;
 }
@@ -41,32 +39,29 @@ function checkUnsupported(request: GenerateRequest): void {
   if (pick(request.lora_path, 0)) throw new BadGenerateRequest('lora_path is not supported by the embedded llama.cpp engine.');
 }
 
-/** One item per (prompt, sample), prompt-major, with SGLang's rid rules (reference §1.3). */
+/** One item per (prompt, sample), prompt-major, with SGLang's rid rules (the shared expansion). */
 export function planItems(request: GenerateRequest, engine: EmbeddedEngine, sessions: SessionStore): PlannedItem[] {
   checkUnsupported(request);
-  const { size, isBatch } = batchShape(request);
-  const n = pick(request.sampling_params, 0)?.n ?? 1;
-  const items: PlannedItem[] = [];
-  for (let i = 0; i < size; i++) {
-    const ids = request.input_ids !== undefined ? (isBatch ? (request.input_ids as number[][])[i]! : (request.input_ids as number[])) : undefined;
-    const inputIds = ids ?? engine.tokenize(pick(request.text, i)!);
-    const { n: _n, ...params } = pick(request.sampling_params, i) ?? {};
-    for (let j = 0; j < n; j++) {
-      let rid: string;
-      if (n > 1) rid = newRid();
-      else if (Array.isArray(request.rid)) rid = request.rid[i]!;
-      else if (typeof request.rid === 'string') rid = isBatch ? `${request.rid}_${i}` : request.rid;
-      else rid = newRid();
-      const item: PlannedItem = { index: i * n + j, rid, inputIds, params, sampleIndex: j, returnLogprob: pick(request.return_logprob, i) ?? false };
-      if (request.session_params) {
-        const resolved = sessions.resolve(request.session_params, rid, inputIds, engine.model.tokens.bos);
-        item.inputIds = resolved.context;
-        item.record = resolved.record;
-      }
-      items.push(item);
+  const tokenized = new Map<number, number[]>();
+  return expandGenerateRequest(request).items.map((expanded) => {
+    let inputIds = expanded.inputIds;
+    if (!inputIds) {
+      // Tokenize each prompt once, however many samples it has.
+      inputIds = tokenized.get(expanded.promptIndex) ?? engine.tokenize(expanded.text ?? '');
+      tokenized.set(expanded.promptIndex, inputIds);
     }
-  }
-  return items;
+    const { n: _n, ...params } = pick(request.sampling_params, expanded.promptIndex) ?? {};
+    const item: PlannedItem = {
+      index: expanded.index, rid: expanded.rid, inputIds, params,
+      sampleIndex: expanded.index - expanded.promptIndex * expanded.sampling.n, returnLogprob: expanded.returnLogprob,
+    };
+    if (request.session_params) {
+      const resolved = sessions.resolve(request.session_params, item.rid, inputIds, engine.model.tokens.bos);
+      item.inputIds = resolved.context;
+      item.record = resolved.record;
+    }
+    return item;
+  });
 }
 
 function logprobTuples(engine: EmbeddedEngine, progress: GenerationProgress, withText: boolean): LogprobTuple[] {

@@ -19,6 +19,11 @@ export interface LlamaLoadOptions {
   threads?: number;
   /** KV-cache precision: F16 (llama.cpp's default) or F32 (exact log-prob parity checks). */
   kvCacheType?: KvCacheType;
+  /**
+   * llama.cpp's CPU flash attention computes in f16 (log-probs drift by ~1e-2 on peaky models), so
+   * it is off whenever the KV cache is F32; with F16 it defaults to llama.cpp's "auto".
+   */
+  flashAttention?: boolean;
   signal?: AbortSignal;
 }
 
@@ -77,6 +82,7 @@ export async function loadLlama(modelPath: string, options: LlamaLoadOptions = {
       threads: { ideal: threads, min: threads },
       experimentalKvCacheKeyType: kv,
       experimentalKvCacheValueType: kv,
+      flashAttention: options.flashAttention ?? (kv === 'F32' ? false : 'auto'),
       failedCreationRemedy: false,
       ...(options.signal ? { createSignal: options.signal } : {}),
     });
