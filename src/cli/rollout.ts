@@ -4,7 +4,7 @@
  * samples form a group (group rewards applied once the group is in). Progress goes to stderr (a
  * bar on a TTY), the summary to stdout.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import pLimit from 'p-limit';
 import { loadChat } from '../chat/chat-template.ts';
@@ -185,16 +185,17 @@ export const command: Command = {
     const env = await loadEnv(values.env);
     const tasks = await readTasks(values.data, asAgents(env).taskSchema);
     const selected = values.limit ? tasks.slice(0, values.limit) : tasks;
-    const chat = await loadChat(values.tokenizer);
-    const opened = await openEngine(values.engine, chat.tokenizer);
-    const out = createWriteStream(values.out);
-    const opening = once(out, 'open');
-    const failed = once(out, 'error').then(([error]) => {
-      throw new InvalidInputError(`cannot write --out '${values.out}': ${(error as Error).message}`);
-    });
-    failed.catch(() => undefined);
+    let fd: number;
     try {
-      await Promise.race([opening, failed]);
+      fd = openSync(values.out, 'w');
+    } catch (error) {
+      throw new InvalidInputError(`cannot write --out '${values.out}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const out = createWriteStream(values.out, { fd });
+    let opened: OpenedEngine | undefined;
+    try {
+      const chat = await loadChat(values.tokenizer);
+      opened = await openEngine(values.engine, chat.tokenizer);
       const { summary } = await runRollout({
         env, tasks: selected, engine: opened.engine, chat, nSamples: values['n-samples'], concurrency: values.concurrency,
         sampling: samplingFromFlags(values), toolCallFormat: format,
@@ -204,13 +205,13 @@ export const command: Command = {
         onEpisode: progressReporter(process.stderr, values.progress),
       });
       out.end();
-      await Promise.race([once(out, 'finish'), failed]);
+      await once(out, 'finish');
       console.log(`rollout: ${selected.length} tasks x ${values['n-samples']} against ${opened.description} -> ${values.out}`);
       console.log(formatSummary(summary));
       return 0;
     } finally {
       out.destroy();
-      await opened.close();
+      await opened?.close();
     }
   },
 };
