@@ -80,8 +80,10 @@ export class EmbeddedEngine {
   get modelPath(): string {
     return this.loaded.modelPath;
   }
+  /** Tokens per sequence: the size asked for (llama.cpp may round its allocation up to 256). */
   get contextSize(): number {
-    return this.loaded.context.contextSize;
+    const allocated = this.loaded.context.contextSize;
+    return Math.min(this.options.contextSize ?? allocated, allocated);
   }
   get sequences(): number {
     return this.pool.capacity;

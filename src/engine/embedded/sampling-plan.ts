@@ -60,7 +60,10 @@ export function buildSamplingPlan(params: SamplingParams, context: PlanContext):
   let tokenBias: TokenBias | undefined;
   if (params.logit_bias && Object.keys(params.logit_bias).length > 0) {
     tokenBias = new TokenBias(context.model.tokenizer);
-    for (const [id, bias] of Object.entries(params.logit_bias)) tokenBias.set(Number(id) as Token, { logit: bias });
+    // TokenBias.set() silently skips end-of-generation tokens, but SGLang biases EOS like any other
+    // id; node-llama-cpp is pinned at 3.21.1, whose sampler reads this map as is.
+    const biases = (tokenBias as unknown as { _biases: Map<Token, number> })._biases;
+    for (const [id, bias] of Object.entries(params.logit_bias)) biases.set(Number(id) as Token, bias);
   }
   const penalty = {
     penalty: params.repetition_penalty ?? 1,
