@@ -9,6 +9,7 @@ Run from the repository root:  .venv/bin/python scripts/gen-chat-vectors.py
 from __future__ import annotations
 
 import json
+import random
 import sys
 import tempfile
 from pathlib import Path
@@ -40,6 +41,22 @@ TEXTS = [
     "\u00a0non-breaking\u2009thin\u200bzero-width",
     "a" * 300,
 ]
+
+# Seeded random strings over a mixed alphabet, to reach merges and splits no hand-written case hits.
+FUZZ_ALPHABET = list("abcXYZ019 _-.,;:'\"()[]{}<>/\\|\n\t\r  ") + list("éüñßçøΩж中文日本語한국🙂🚀👩‍💻\u0301\u200d\u00a0")
+FUZZ_TOKENS = ["<|im_start|>", "<|im_end|>", "<think>", "</think>", "<tool_call>", "   ", "\n\n", "1234", "don't", "I'll"]
+
+
+def fuzz_texts(count: int, seed: int = 20261126) -> list[str]:
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        parts = [rng.choice(FUZZ_TOKENS) if rng.random() < 0.1 else rng.choice(FUZZ_ALPHABET) for _ in range(rng.randint(1, 80))]
+        texts.append("".join(parts))
+    return texts
+
+
+TEXTS += fuzz_texts(40)
 
 READ_FILE = {
     "type": "function",
