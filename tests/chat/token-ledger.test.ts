@@ -164,6 +164,27 @@ describe('TokenLedger with the Qwen3 template', () => {
     expect(() => toSample(forked!)).not.toThrow();
   });
 
+  it('counts every fork: a user turn after a tool loop, then another after the answer', () => {
+    const ledger = newLedger();
+    ledger.start(opening);
+    ledger.appendSampled(sampled(turn1Text, { turn: 0 }));
+    ledger.appendMessages(toolResults(0));
+    ledger.appendSampled(sampled('<think>\nBoth read.\n</think>\n\nThey say hello and 世界.', { turn: 1 }));
+    ledger.appendMessages([{ role: 'user', content: 'Shorter?' }]);
+    expect(ledger.forkCount).toBe(1);
+    expect(tokenizer.decode(ledger.inputIds)).not.toContain('Read both.');
+    expect(tokenizer.decode(ledger.inputIds)).not.toContain('Both read.');
+    ledger.appendSampled(sampled('<think>\nShorten.\n</think>\n\nhello, 世界', { turn: 2 }));
+    ledger.appendMessages([{ role: 'user', content: 'Thanks.' }]);
+    ledger.appendSampled(sampled('<think>\nPolite.\n</think>\n\nYou are welcome.', { turn: 3 }));
+    expect(ledger.forkCount).toBe(2);
+    const segments = ledger.segments();
+    expect(segments.map((s) => [s.forkIndex, s.turns])).toEqual([[0, 2], [1, 1], [2, 1]]);
+    expect(segments.map((s) => s.spans.filter((x) => x.kind === 'sampled').map((x) => x.turn))).toEqual([[0, 1], [2], [3]]);
+    expect(segments[2]!.forkReason).toMatch(/^turn 3: /);
+    for (const s of segments) expect(() => toSample(s)).not.toThrow();
+  });
+
   it('does not fork a tool loop with enable_thinking=false (the dropped empty think block is ignorable)', () => {
     const ledger = newLedger({ enable_thinking: false });
     ledger.start(opening);
