@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
-import type { SampleInput } from '../protocol/sample.ts';
+import type { SampleInput, SampleStatus } from '../protocol/sample.ts';
 import { BufferError } from './errors.ts';
 import type { GroupFilters, NormalisationMethod } from './normalise.ts';
 import { groupKey, oldestVersion, sampleKey, type GroupRow, type GroupState, type SampleRow, type StoredGroup, type StoredSample } from './rows.ts';
@@ -46,6 +46,9 @@ export interface ScoreUpdate {
   id: number;
   reward: number | null;
   rewards?: Record<string, number>;
+  /** Set when re-scoring failed: the sample becomes a verifier_error (reward null), never 0. */
+  status?: SampleStatus;
+  statusReason?: string;
 }
 
 export class DataBuffer {
@@ -77,7 +80,7 @@ export class DataBuffer {
       getKv: db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?'),
       samplesOf: db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE group_id = ? ORDER BY id'),
       sampleById: db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE id = ?'),
-      updateScore: db.prepare('UPDATE samples SET reward = ?, meta = ? WHERE id = ?'),
+      updateScore: db.prepare('UPDATE samples SET reward = ?, status = ?, meta = ? WHERE id = ?'),
     };
   }
 
@@ -177,6 +180,12 @@ export class DataBuffer {
     return batch;
   }
 
+  /** A step taken before, recomputed read-only (advantages from the stored rewards); empty if never taken. */
+  stepBatch(step: number): TakenBatch {
+    this.assertOpen();
+    return takeGroups(this, { step, groups: Number.MAX_SAFE_INTEGER, replayOnly: true });
+  }
+
   /** Hand out up to `groups` held partial (aborted) groups for resumption; they become `resumed`. */
   async takePartial(options: { groups: number; signal?: AbortSignal }): Promise<StoredGroup[]> {
     this.assertOpen();
@@ -228,7 +237,9 @@ export class DataBuffer {
         const meta = JSON.parse(row.meta) as Record<string, unknown>;
         meta.reward = u.reward;
         if (u.rewards) meta.rewards = u.rewards;
-        this.sql.updateScore.run(u.reward, JSON.stringify(meta), u.id);
+        if (u.status) meta.status = u.status;
+        if (u.statusReason !== undefined) meta.statusReason = u.statusReason;
+        this.sql.updateScore.run(u.reward, u.status ?? row.status, JSON.stringify(meta), u.id);
       }
       this.sql.bump.run('rescored_samples', updates.length);
     });

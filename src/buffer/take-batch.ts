@@ -18,6 +18,11 @@ export interface TakeBatchOptions {
   weightVersion?: number;
 }
 
+/** Read-only: only return a step taken before (empty when it never was). Used by dumps. */
+export interface ReplayOnly {
+  replayOnly?: boolean;
+}
+
 export interface TakenGroup {
   id: number;
   groupIndex: number;
@@ -43,12 +48,12 @@ function isStale(row: SampleRow, weightVersion: number, maxLag: number): boolean
   return row.min_version === null || weightVersion - row.min_version > maxLag;
 }
 
-export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions): TakenBatch {
+export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions & ReplayOnly): TakenBatch {
   const { step, groups: wanted } = options;
   if (!Number.isInteger(step) || step < 0) throw new InvalidInputError(`step must be a non-negative integer, got ${String(step)}`);
   if (!Number.isInteger(wanted) || wanted < 1) throw new InvalidInputError(`groups must be a positive integer, got ${String(wanted)}`);
   const { maxWeightLag, keepStale, normalisation = 'grpo', filters } = buffer.options;
-  if (maxWeightLag !== undefined && options.weightVersion === undefined)
+  if (maxWeightLag !== undefined && options.weightVersion === undefined && !options.replayOnly)
     throw new InvalidInputError('takeBatch needs weightVersion because the buffer has maxWeightLag set');
   const db = buffer.db;
   const samplesOf = db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE group_id = ? ORDER BY id');
@@ -56,7 +61,7 @@ export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions): Taken
   const count = (name: string, by = 1) => void (counts[name] = (counts[name] ?? 0) + by);
 
   const previous = db.prepare<[number], GroupRow>(`SELECT * FROM groups WHERE step = ? AND state = 'consumed' ORDER BY id`).all(step);
-  const replayed = previous.length > 0;
+  const replayed = previous.length > 0 || options.replayOnly === true;
   const candidates = replayed
     ? previous
     : // .all(), not .iterate(): better-sqlite3 refuses other statements while an iterator is open.

@@ -1,0 +1,11 @@
+// The Data Buffer's public surface.
+export * from './errors.ts';
+export * from './normalise.ts';
+export { DataBuffer, type DataBufferOptions, type IngestAck, type BufferEvent, type ScoreUpdate } from './data-buffer.ts';
+export type { GroupState, StoredGroup, StoredSample, TrainSample } from './rows.ts';
+export type { TakeBatchOptions, TakenBatch, TakenGroup } from './take-batch.ts';
+export { encodeSample, decodeSample, packArrays, type PackedArrays } from './sample-codec.ts';
+export type { Durability } from './store.ts';
+export * from './pack.ts';
+export * from './wire.ts';
+export * from './server.ts';

@@ -1,0 +1,183 @@
+/**
+ * The Data Buffer over HTTP, with ws notifications on /events. Loopback by default; binding any
+ * other host requires a token, and with a token every request and socket must present it
+ * (`Authorization: Bearer <token>`). Errors are `{ error: { code, message, retryable } }`.
+ *
+ *   GET  /health  /stats  /cursor  /groups?state=&step=&status=&limit=  /steps/<n>
+ *   POST /ingest {samples, cursor?}   /checkpoint {cursor}   /take-partial {groups}
+ *   POST /take-batch {step, groups, weightVersion?}                       -> JSON
+ *   POST /trainer-batch {step, groups, weightVersion?, maxTokensPerGpu, dpSize} -> PHTB frame
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { InvalidInputError, PhysarumError } from '../protocol/errors.ts';
+import type { DataBuffer } from './data-buffer.ts';
+import { buildTrainerBatch } from './pack.ts';
+import type { GroupState, TrainSample } from './rows.ts';
+import type { TakenBatch } from './take-batch.ts';
+import { encodeTrainerBatch } from './wire.ts';
+
+export interface BufferServerOptions {
+  host?: string;
+  port?: number;
+  /** Required for a non-loopback host; then every client must send it. */
+  token?: string;
+  /** Largest accepted request body (default 256 MiB). */
+  maxBodyBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface BufferServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
+export const TRAINER_BATCH_MEDIA_TYPE = 'application/x-physarum-trainer-batch';
+
+class HttpError extends PhysarumError {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super('PHYSARUM_INVALID_INPUT', message);
+  }
+}
+
+/** JSON form of a taken batch: typed arrays left out (the samples carry the same numbers). */
+export function takenBatchJson(batch: TakenBatch): unknown {
+  const plain = ({ packed: _p, ...rest }: TrainSample) => rest;
+  return { ...batch, groups: batch.groups.map((g) => ({ ...g, samples: g.samples.map(plain) })), samples: batch.samples.map(plain), excluded: batch.excluded.map(plain) };
+}
+
+function authorised(req: IncomingMessage, token: string | undefined): boolean {
+  if (token === undefined) return LOOPBACK.has(req.socket.remoteAddress ?? '');
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+async function readJson(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, `request body is over ${limit} bytes (maxBodyBytes)`);
+    chunks.push(chunk);
+  }
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
+    return value as Record<string, unknown>;
+  } catch (cause) {
+    throw new HttpError(400, `request body is not a JSON object: ${(cause as Error).message}`);
+  }
+}
+
+function int(body: Record<string, unknown>, key: string, optional = false): number | undefined {
+  const v = body[key];
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidInputError(`${key} must be an integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export async function startBufferServer(buffer: DataBuffer, options: BufferServerOptions = {}): Promise<BufferServer> {
+  const { host = '127.0.0.1', port = 0, token, maxBodyBytes = 256 * 1024 * 1024 } = options;
+  if (!LOOPBACK.has(host) && !token) throw new InvalidInputError(`serving the buffer on ${host} needs a token (BufferServerOptions.token): only loopback may go without`);
+  if (token !== undefined && token.length < 16) throw new InvalidInputError('the buffer server token must be at least 16 characters');
+
+  const routes: Record<string, (body: Record<string, unknown>, url: URL, res: ServerResponse) => Promise<unknown> | unknown> = {
+    'GET /health': () => ({ status: 'ok', groups: buffer.groupCounts() }),
+    'GET /stats': () => ({ groups: buffer.groupCounts(), counters: buffer.counters() }),
+    'GET /cursor': () => ({ cursor: buffer.cursor() ?? null }),
+    'GET /groups': (_b, url) => {
+      const q = url.searchParams;
+      return buffer.groups({
+        state: (q.get('state') as GroupState | null) ?? undefined,
+        status: q.get('status') ?? undefined,
+        step: q.has('step') ? Number(q.get('step')) : undefined,
+        limit: q.has('limit') ? Number(q.get('limit')) : 100,
+      });
+    },
+    'POST /ingest': (b) => {
+      if (!Array.isArray(b.samples)) throw new InvalidInputError('ingest body needs samples: an array of Sample records');
+      return buffer.ingest(b.samples as never[], { cursor: b.cursor });
+    },
+    'POST /checkpoint': async (b) => {
+      await buffer.checkpoint({ cursor: b.cursor });
+      return {};
+    },
+    'POST /take-partial': (b) => buffer.takePartial({ groups: int(b, 'groups')! }),
+    'POST /take-batch': async (b) =>
+      takenBatchJson(await buffer.takeBatch({ step: int(b, 'step')!, groups: int(b, 'groups')!, weightVersion: int(b, 'weightVersion', true) })),
+    'POST /trainer-batch': async (b, _u, res) => {
+      const taken = await buffer.takeBatch({ step: int(b, 'step')!, groups: int(b, 'groups')!, weightVersion: int(b, 'weightVersion', true) });
+      const frame = encodeTrainerBatch(buildTrainerBatch(taken.samples, { step: taken.step, maxTokensPerGpu: int(b, 'maxTokensPerGpu')!, dpSize: int(b, 'dpSize')! }));
+      res.writeHead(200, { 'content-type': TRAINER_BATCH_MEDIA_TYPE, 'content-length': frame.byteLength, 'x-physarum-replayed': String(taken.replayed) });
+      res.end(frame);
+      return undefined;
+    },
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://buffer');
+      try {
+        if (!authorised(req, token)) throw new HttpError(token ? 401 : 403, token ? 'missing or wrong bearer token' : 'only loopback clients may use a buffer server without a token');
+        const step = /^\/steps\/(\d+)$/.exec(url.pathname);
+        let result: unknown;
+        if (req.method === 'GET' && step) result = takenBatchJson(buffer.stepBatch(Number(step[1])));
+        else {
+          const route = routes[`${req.method} ${url.pathname}`];
+          if (!route) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
+          result = await route(req.method === 'POST' ? await readJson(req, maxBodyBytes) : {}, url, res);
+        }
+        if (result !== undefined) {
+          const text = JSON.stringify(result);
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        }
+      } catch (error) {
+        const status = error instanceof HttpError ? error.status : PhysarumError.isInstance(error) && error.code === 'PHYSARUM_INVALID_INPUT' ? 400 : 500;
+        const body = PhysarumError.isInstance(error)
+          ? { code: error.code, message: error.message, retryable: error.isRetryable }
+          : { code: 'PHYSARUM_BUFFER', message: (error as Error).message, retryable: false };
+        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: body }));
+      }
+    })();
+  });
+
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://buffer').pathname !== '/events' || !authorised(req, token)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      const off = buffer.onEvent((event) => ws.send(JSON.stringify(event)));
+      ws.on('close', off);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      for (const ws of sockets.clients) ws.terminate();
+      sockets.close();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
+  options.signal?.addEventListener('abort', () => void close(), { once: true });
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return { url: `http://${shownHost}:${address.port}`, port: address.port, close };
+}
