@@ -7,3 +7,4 @@ export * from './chat/chat-template.ts';
 export * from './chat/tool-call-parser.ts';
 export * from './chat/token-ledger.ts';
 export * from './engine/index.ts';
+export * from './buffer/index.ts';
