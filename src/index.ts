@@ -8,3 +8,4 @@ export * from './chat/tool-call-parser.ts';
 export * from './chat/token-ledger.ts';
 export * from './engine/index.ts';
 export * from './buffer/index.ts';
+export * from './engine/embedded/index.ts';

@@ -90,6 +90,7 @@ describe('embedded control: sessions', () => {
     const session = await client.openSession({ capacityOfStrLen: 1000 });
     expect(session).toMatch(/^[0-9a-f]{32}$/);
     const turn1 = await one({ input_ids: [104, 105, 106], rid: 't1', session_params: { id: session, rid: null }, sampling_params: { max_new_tokens: 5, ignore_eos: true } });
+    expect(turn1.output_ids).toHaveLength(5);
     const turn2 = await one({ input_ids: [10, 11], rid: 't2', session_params: { id: session, rid: 't1' }, sampling_params: { max_new_tokens: 3, ignore_eos: true } });
     expect(turn2.meta_info.prompt_tokens).toBe(3 + 5 + 2);
     // Everything but the last sampled token of turn 1 was already in the KV cache.
