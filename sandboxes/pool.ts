@@ -39,7 +39,8 @@ interface KeyState {
   spec: ResolvedSandboxSpec;
   image: string;
   ready: Sandbox[];
-  filling: number;
+  /** Warm creations in flight. */
+  fills: Set<Promise<void>>;
   target: number;
 }
 
@@ -101,9 +102,9 @@ export class SandboxPool implements AsyncDisposable {
     const state = await this.stateFor(spec, signal);
     const want = count ?? this.warm;
     state.target = Math.max(state.target, want);
-    const made: Promise<void>[] = [];
-    for (let i = state.ready.length + state.filling; i < want; i++) made.push(this.addWarm(state, signal));
-    await Promise.all(made);
+    for (let i = state.ready.length + state.fills.size; i < want; i++) this.addWarm(state, signal).catch(() => undefined);
+    // Wait for every fill in flight (the background refill's too), surfacing the first failure.
+    await Promise.all([...state.fills]);
   }
 
   /**
@@ -186,7 +187,7 @@ export class SandboxPool implements AsyncDisposable {
         const key = poolKey(image, resolved);
         const existing = this.specs.get(key);
         if (existing) return existing;
-        const state: KeyState = { spec: resolved, image, ready: [], filling: 0, target: this.warm };
+        const state: KeyState = { spec: resolved, image, ready: [], fills: new Set(), target: this.warm };
         this.liveStates.add(state);
         return state;
       })();
@@ -236,19 +237,19 @@ export class SandboxPool implements AsyncDisposable {
     });
   }
 
-  private async addWarm(state: KeyState, signal?: AbortSignal): Promise<void> {
-    state.filling++;
-    try {
-      const sb = await this.create(state, signal);
+  private addWarm(state: KeyState, signal?: AbortSignal): Promise<void> {
+    const fill = this.create(state, signal).then((sb) => {
       state.ready.push(sb);
-    } finally {
-      state.filling--;
-    }
+    });
+    state.fills.add(fill);
+    const done = (): void => void state.fills.delete(fill);
+    fill.then(done, done);
+    return fill;
   }
 
   /** Background top-up of the warm set; failures are counted, and the next acquire goes cold. */
   private refill(state: KeyState): void {
-    for (let i = state.ready.length + state.filling; i < state.target && !this.closed; i++) {
+    for (let i = state.ready.length + state.fills.size; i < state.target && !this.closed; i++) {
       this.addWarm(state).catch((err: unknown) => {
         if (this.closed) return;
         this.counters.refillErrors++;

@@ -34,6 +34,8 @@ export const SandboxSpecSchema = z.object({
   /** Read-only root filesystem; the workdir (a volume) and /tmp (tmpfs) stay writable. */
   readOnlyRoot: z.boolean().default(false),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are shell identifiers'), z.string()).default({}),
+  /** Writable paths beyond workdir, home, /tmp and /var/tmp whose contents `fork` copies. */
+  statePaths: z.array(z.string().regex(/^\//, 'state paths are absolute')).default([]),
   /** uid:gid the helper and every command run as; never root. */
   user: z.string().regex(/^[1-9][0-9]*(:[0-9]+)?$/, 'user must be a non-zero uid[:gid]').default('1000:1000'),
 });
