@@ -9,3 +9,5 @@ export type { Durability } from './store.ts';
 export * from './pack.ts';
 export * from './wire.ts';
 export * from './server.ts';
+export * from './debug.ts';
+export * from './slime-export.ts';
