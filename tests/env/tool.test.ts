@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { tool, toolSpecs, type ToolSet } from '../../src/env/tool.ts';
+
+describe('toolSpecs', () => {
+  const tools: ToolSet = {
+    add: tool({ description: 'Add', inputSchema: z.object({ a: z.number(), b: z.number().optional() }), execute: () => '' }),
+  };
+
+  it('renders the OpenAI function spec from the zod input schema', () => {
+    expect(toolSpecs(tools)).toEqual([
+      {
+        type: 'function',
+        function: {
+          name: 'add',
+          description: 'Add',
+          parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a'] },
+        },
+      },
+    ]);
+  });
+
+  it('hands out copies (the cache cannot be edited through them) and sees tools added later', () => {
+    const first = toolSpecs(tools);
+    first[0]!.function.description = 'changed';
+    expect(toolSpecs(tools)[0]!.function.description).toBe('Add');
+    tools.mul = tool({ description: 'Multiply', inputSchema: z.object({}), execute: () => '' });
+    expect(toolSpecs(tools).map((s) => s.function.name)).toEqual(['add', 'mul']);
+  });
+});
