@@ -9,3 +9,4 @@ export * from './chat/token-ledger.ts';
 export * from './engine/index.ts';
 export * from './buffer/index.ts';
 export * from './engine/embedded/index.ts';
+export * from './rollout/index.ts';

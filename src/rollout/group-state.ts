@@ -1,0 +1,91 @@
+/**
+ * A group in flight: one prompt and its n episode slots. Everything here is plain JSON so a group
+ * cut off by an abort can be carried to the next step, persisted by the Data Buffer and restored
+ * after a restart (slime keeps these in its in-memory buffer; we make them durable).
+ */
+import { z } from 'zod';
+import { PhysarumError } from '../protocol/errors.ts';
+import { Sample, SAMPLE_SCHEMA_VERSION, type SampleStatus } from '../protocol/sample.ts';
+import { PromptRecord } from './prompt-record.ts';
+
+export const RolloutSlot = z.object({
+  slot: z.number().int().nonnegative(),
+  /** Finished samples (done) or the partial, `aborted` samples to resume from. */
+  samples: z.array(Sample),
+  /** The episode runner's resume point, when it gave one. */
+  snapshot: z.unknown().optional(),
+  done: z.boolean(),
+});
+export type RolloutSlot = z.infer<typeof RolloutSlot>;
+
+export const RolloutGroup = z.object({
+  groupIndex: z.number().int().nonnegative(),
+  prompt: PromptRecord,
+  epoch: z.number().int().nonnegative(),
+  datasetIndex: z.number().int().nonnegative(),
+  /** The rollout step that first started this group (slime's `start_rollout_id`). */
+  startStep: z.number().int().nonnegative(),
+  /** How many times the group was cut off and resumed. */
+  resumes: z.number().int().nonnegative(),
+  slots: z.array(RolloutSlot),
+});
+export type RolloutGroup = z.infer<typeof RolloutGroup>;
+
+/** Global sample index of a slot: consecutive within a group, as slime numbers them. */
+export function sampleIndex(groupIndex: number, slot: number, n: number): number {
+  return groupIndex * n + slot;
+}
+
+export function rolloutIdFor(groupIndex: number, slot: number): string {
+  return `g${groupIndex}-s${slot}`;
+}
+
+/** The sample status an exception thrown by a generate or reward hook stands for. */
+export function statusForError(error: unknown, stage: 'generate' | 'reward'): SampleStatus {
+  if (stage === 'reward') return 'verifier_error';
+  if (!PhysarumError.isInstance(error)) return 'env_error';
+  if (error.code.startsWith('PHYSARUM_ENGINE')) return 'model_error';
+  if (error.code.startsWith('PHYSARUM_SANDBOX')) return 'sandbox_error';
+  if (error.code === 'PHYSARUM_VERIFIER') return 'verifier_error';
+  if (error.code === 'PHYSARUM_TOOL_TIMEOUT') return 'tool_timeout';
+  return 'env_error';
+}
+
+/**
+ * A sample that records a failure with no trajectory behind it: empty response, reward null,
+ * the failure in `statusReason`. It keeps the slot's identity so the failure is counted per group.
+ */
+export function failureSample(options: {
+  prompt: PromptRecord;
+  groupIndex: number;
+  index: number;
+  rolloutId: string;
+  status: SampleStatus;
+  reason: string;
+}): Sample {
+  return Sample.parse({
+    schemaVersion: SAMPLE_SCHEMA_VERSION,
+    index: options.index,
+    groupIndex: options.groupIndex,
+    rolloutId: options.rolloutId,
+    prompt: options.prompt.prompt,
+    label: options.prompt.label,
+    tokens: [],
+    responseLength: 0,
+    response: '',
+    lossMask: [],
+    rolloutLogProbs: [],
+    reward: null,
+    status: options.status,
+    statusReason: options.reason,
+    weightVersions: [],
+    spans: [],
+    turns: 0,
+    metadata: { ...options.prompt.metadata },
+  });
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

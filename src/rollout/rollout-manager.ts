@@ -1,0 +1,308 @@
+/**
+ * The rollout manager: fills one training step with `batchSize` accepted groups of
+ * `nSamplesPerPrompt` samples, as slime's `generate_rollout_async` does. It over-samples
+ * (`overSamplingBatchSize` groups at a time while accepted + in-flight < batchSize), filters each
+ * finished group, hands accepted ones to `onGroup` as they arrive, and once the step is full
+ * aborts the rest: the episodes through their signal and the engines through `/abort_request`.
+ * With partial rollout the aborted groups are carried (as JSON) into the next step and resumed.
+ */
+import { z } from 'zod';
+import { AbortedError, InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
+import { isInfrastructureFailure, type Sample, type SampleStatus } from '../protocol/sample.ts';
+import { createBudgets, type ConcurrencyBudgets } from './budgets.ts';
+import type { EngineAbort } from './engine-abort.ts';
+import { applyFilters, type DynamicFilter } from './filters.ts';
+import { runGroup, type GroupRunResult } from './group-runner.ts';
+import { errorMessage, failureSample, RolloutGroup, rolloutIdFor, sampleIndex } from './group-state.ts';
+import type { GroupGenerateHook, GroupRewardHook, SampleRewardHook } from './hooks.ts';
+import type { PromptRecord } from './prompt-record.ts';
+import { PromptSourceState, type PromptSource } from './prompt-source.ts';
+import { RolloutStepError } from './rollout-errors.ts';
+import { emptyReport, failureStatuses, formatCounts, increment, type StepReport } from './step-report.ts';
+
+/** A finished group as handed to the sink. */
+export interface FinishedGroup {
+  groupIndex: number;
+  prompt: PromptRecord;
+  step: number;
+  startStep: number;
+  /** All samples of the group, slot by slot (forks of a slot stay together). */
+  samples: Sample[];
+  outcome: 'accepted' | 'filtered' | 'failed' | 'aborted';
+  reason?: string;
+}
+
+export type GroupSink = (group: FinishedGroup, options: { signal?: AbortSignal }) => void | Promise<void>;
+
+export interface RolloutManagerOptions {
+  source: PromptSource;
+  nSamplesPerPrompt: number;
+  /** Accepted groups per step (slime `rollout_batch_size`). */
+  batchSize: number;
+  /** Groups submitted per sampling round (default and minimum: batchSize). */
+  overSamplingBatchSize?: number;
+  generate: GroupGenerateHook;
+  rewardSample?: SampleRewardHook;
+  rewardGroup?: GroupRewardHook;
+  filters?: DynamicFilter[];
+  budgets?: ConcurrencyBudgets;
+  /** Carry groups cut off at the end of a step into the next one (slime `--partial-rollout`). */
+  partialRollout?: boolean;
+  /** Loss-mask the response generated under an older policy when a group resumes. */
+  maskOffPolicyInPartialRollout?: boolean;
+  /** Called once per step when groups are still in flight; see `abortWorkers`. */
+  abortEngines?: EngineAbort;
+  /** `drop` (default): groups with an infrastructure failure do not count; `keep`: accept them, failures marked. */
+  failedGroupPolicy?: 'drop' | 'keep';
+  /**
+   * Give up on a step (throw `RolloutStepError`) once this many groups failed on infrastructure;
+   * default max(8, 2 × batchSize). Stops a dead sandbox engine from consuming the dataset.
+   */
+  maxFailedGroupsPerStep?: number;
+  onGroup: GroupSink;
+  /** Receives filtered, failed and (without partial rollout) aborted groups, so nothing is lost. */
+  onDiscard?: GroupSink;
+}
+
+export const RolloutManagerState = z.object({
+  version: z.literal(1),
+  source: PromptSourceState,
+  nextGroupIndex: z.number().int().nonnegative(),
+  carried: z.array(RolloutGroup),
+});
+export type RolloutManagerState = z.infer<typeof RolloutManagerState>;
+
+/** How often a group may come back aborted, unasked, within one step before it counts as failed. */
+const MAX_UNREQUESTED_ABORTS = 3;
+
+interface InFlight {
+  state: RolloutGroup;
+  controller: AbortController;
+  done: Promise<{ groupIndex: number; result: GroupRunResult }>;
+}
+
+export class RolloutManager {
+  readonly budgets: ConcurrencyBudgets;
+  readonly #options: RolloutManagerOptions & { overSamplingBatchSize: number };
+  #nextGroupIndex = 0;
+  #carried: RolloutGroup[] = [];
+
+  constructor(options: RolloutManagerOptions) {
+    const positive = (name: string, value: number): void => {
+      if (!Number.isInteger(value) || value < 1) throw new InvalidInputError(`rollout manager: ${name} must be a positive integer, got ${value}`);
+    };
+    positive('nSamplesPerPrompt', options.nSamplesPerPrompt);
+    positive('batchSize', options.batchSize);
+    const overSamplingBatchSize = options.overSamplingBatchSize ?? options.batchSize;
+    positive('overSamplingBatchSize', overSamplingBatchSize);
+    if (overSamplingBatchSize < options.batchSize)
+      throw new InvalidInputError(`rollout manager: overSamplingBatchSize (${overSamplingBatchSize}) must be at least batchSize (${options.batchSize})`);
+    if (options.rewardSample && options.rewardGroup)
+      throw new InvalidInputError('rollout manager: give rewardSample or rewardGroup, not both');
+    if (options.maskOffPolicyInPartialRollout && !options.partialRollout)
+      throw new InvalidInputError('rollout manager: maskOffPolicyInPartialRollout needs partialRollout');
+    this.#options = { ...options, overSamplingBatchSize };
+    this.budgets = options.budgets ?? createBudgets();
+  }
+
+  /** Groups cut off in earlier steps, waiting to resume (JSON; the Data Buffer may persist them). */
+  get carried(): readonly RolloutGroup[] {
+    return this.#carried;
+  }
+
+  state(): RolloutManagerState {
+    return { version: 1, source: this.#options.source.state(), nextGroupIndex: this.#nextGroupIndex, carried: structuredClone(this.#carried) };
+  }
+
+  restore(state: RolloutManagerState): void {
+    const parsed = RolloutManagerState.parse(state);
+    this.#options.source.restore(parsed.source);
+    this.#nextGroupIndex = parsed.nextGroupIndex;
+    this.#carried = parsed.carried;
+  }
+
+  /** Run one rollout step. Throws `AbortedError` if `signal` fires (carrying in-flight groups when partial). */
+  async step(step: number, options: { signal?: AbortSignal } = {}): Promise<StepReport> {
+    const o = this.#options;
+    const report = emptyReport(step, o.batchSize, o.failedGroupPolicy ?? 'drop');
+    const inFlight = new Map<number, InFlight>();
+    const reserve: FinishedGroup[] = [];
+    const selfAborts = new Map<number, number>();
+    const maxFailed = o.maxFailedGroupsPerStep ?? Math.max(8, 2 * o.batchSize);
+    let failedGroups = 0;
+    let accepted = 0;
+    const sinkOptions = { signal: options.signal };
+
+    const start = (state: RolloutGroup): void => {
+      const controller = new AbortController();
+      const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+      const done = runGroup(state, {
+        n: o.nSamplesPerPrompt,
+        step,
+        generate: o.generate,
+        rewardSample: o.rewardSample,
+        rewardGroup: o.rewardGroup,
+        budgets: this.budgets,
+        maskOffPolicy: o.maskOffPolicyInPartialRollout ?? false,
+        signal,
+      })
+        .catch((error: unknown) => ({ state: failRemainingSlots(state, error, 'env_error'), complete: true, offPolicyMaskedTokens: 0 }))
+        .then((result) => ({ groupIndex: state.groupIndex, result }));
+      inFlight.set(state.groupIndex, { state, controller, done });
+    };
+
+    try {
+      while (accepted < o.batchSize) {
+        throwIfAborted(options.signal);
+        // Submit another round while accepted + in flight cannot fill the step (slime's remaining_batch_size).
+        while (accepted + inFlight.size < o.batchSize) {
+          const held = reserve.shift();
+          if (held) {
+            await o.onGroup({ ...held, outcome: 'accepted', reason: undefined }, sinkOptions);
+            accepted++;
+            report.keptWhenInsufficient++;
+            continue;
+          }
+          const round = this.#nextRound(step, report);
+          if (round.length === 0) break;
+          round.forEach(start);
+        }
+        if (accepted >= o.batchSize || inFlight.size === 0) break;
+        const { groupIndex, result } = await Promise.race([...inFlight.values()].map((entry) => entry.done));
+        inFlight.delete(groupIndex);
+        report.offPolicyMaskedTokens += result.offPolicyMaskedTokens;
+        let finished = result.state;
+        if (!result.complete) {
+          // A slot came back aborted without our abort (e.g. an engine paused with mode=abort for a
+          // weight update): resume it at once rather than lose it, a few times at most.
+          const restarts = (selfAborts.get(groupIndex) ?? 0) + 1;
+          selfAborts.set(groupIndex, restarts);
+          if (restarts <= MAX_UNREQUESTED_ABORTS) {
+            start({ ...result.state, resumes: result.state.resumes + 1 });
+            continue;
+          }
+          finished = failRemainingSlots(result.state, new Error(`aborted ${restarts} times without the manager asking`), 'model_error');
+        }
+        const verdict = await this.#judge(finished, step, report);
+        if (verdict.outcome === 'failed' || failureStatuses(verdict.samples).length > 0) failedGroups++;
+        if (failedGroups > maxFailed) {
+          await o.onDiscard?.(verdict, sinkOptions);
+          throw new RolloutStepError(
+            `rollout step ${step}: ${failedGroups} groups failed on infrastructure (limit ${maxFailed}): ${formatCounts(report.failedGroups)}`,
+            report,
+          );
+        }
+        if (verdict.outcome === 'accepted') {
+          await o.onGroup(verdict, sinkOptions);
+          accepted++;
+          for (const sample of verdict.samples) increment(report.statuses, sample.status);
+        } else if (verdict.outcome === 'filtered' && verdict.keepWhenInsufficient) {
+          reserve.push(verdict);
+        } else {
+          if (verdict.outcome === 'filtered') increment(report.dropped, verdict.reason ?? 'filtered');
+          await o.onDiscard?.(verdict, sinkOptions);
+        }
+      }
+      report.exhausted = accepted < o.batchSize && o.source.exhausted && this.#carried.length === 0;
+    } finally {
+      await this.#closeStep(inFlight, step, report, options.signal);
+      for (const held of reserve) {
+        increment(report.dropped, held.reason ?? 'filtered');
+        await o.onDiscard?.(held, sinkOptions);
+      }
+      report.accepted = accepted;
+    }
+    if (options.signal?.aborted) throw new AbortedError(`rollout step ${step} aborted`, { cause: options.signal.reason });
+    return report;
+  }
+
+  /** The next over-sampling round: carried groups first (slime pops its buffer first), then fresh prompts. */
+  #nextRound(step: number, report: StepReport): RolloutGroup[] {
+    const want = this.#options.overSamplingBatchSize;
+    const round = this.#carried.splice(0, want).map((state) => ({ ...state, resumes: state.resumes + 1 }));
+    report.resumed += round.length;
+    for (const drawn of this.#options.source.take(want - round.length)) {
+      report.started++;
+      round.push({
+        groupIndex: this.#nextGroupIndex++,
+        prompt: drawn.record,
+        epoch: drawn.epoch,
+        datasetIndex: drawn.datasetIndex,
+        startStep: step,
+        resumes: 0,
+        slots: Array.from({ length: this.#options.nSamplesPerPrompt }, (_, slot) => ({ slot, samples: [], done: false })),
+      });
+    }
+    return round;
+  }
+
+  /** Failure accounting, then filters: what happens to a finished group. */
+  async #judge(state: RolloutGroup, step: number, report: StepReport): Promise<FinishedGroup & { keepWhenInsufficient?: boolean }> {
+    const samples = state.slots.flatMap((slot) => slot.samples);
+    const base = { groupIndex: state.groupIndex, prompt: state.prompt, step, startStep: state.startStep, samples };
+    const failures = failureStatuses(samples);
+    for (const status of failures) increment(report.failedGroups, status);
+    for (const sample of samples) if (isInfrastructureFailure(sample.status)) increment(report.failedSamples, sample.status);
+    if (failures.length > 0 && report.failedGroupPolicy === 'drop') return { ...base, outcome: 'failed', reason: failures.join(',') };
+    const verdict = await applyFilters(this.#options.filters ?? [], samples, { prompt: state.prompt, groupIndex: state.groupIndex, step });
+    if (verdict.keep) return { ...base, outcome: 'accepted' };
+    return { ...base, outcome: 'filtered', reason: verdict.reason, keepWhenInsufficient: verdict.keepWhenInsufficient };
+  }
+
+  /** Abort what is still running, wait for it, and carry or discard it. */
+  async #closeStep(inFlight: Map<number, InFlight>, step: number, report: StepReport, signal?: AbortSignal): Promise<void> {
+    if (inFlight.size === 0) return;
+    const entries = [...inFlight.values()];
+    for (const entry of entries) entry.controller.abort(new AbortedError(`rollout step ${step} has enough groups`));
+    if (this.#options.abortEngines) {
+      try {
+        await this.#options.abortEngines({ signal });
+      } catch (error) {
+        report.engineAbortError = (error as Error)?.message ?? String(error);
+      }
+    }
+    const results = await Promise.all(entries.map((entry) => entry.done));
+    for (const { result } of results) {
+      report.offPolicyMaskedTokens += result.offPolicyMaskedTokens;
+      const samples = result.state.slots.flatMap((slot) => slot.samples);
+      report.aborted.groups++;
+      report.aborted.samples += samples.length;
+      if (this.#options.partialRollout) {
+        for (const sample of samples) sample.metadata.startRolloutStep ??= result.state.startStep;
+        this.#carried.push(result.state);
+        report.carried++;
+      } else {
+        await this.#options.onDiscard?.(
+          { groupIndex: result.state.groupIndex, prompt: result.state.prompt, step, startStep: result.state.startStep, samples, outcome: 'aborted', reason: 'step full' },
+          { signal },
+        );
+      }
+    }
+  }
+}
+
+/** Close every unfinished slot with a failure sample (its partial samples are replaced, not scored). */
+function failRemainingSlots(state: RolloutGroup, error: unknown, status: SampleStatus): RolloutGroup {
+  const n = state.slots.length;
+  return {
+    ...state,
+    slots: state.slots.map((slot) =>
+      slot.done
+        ? slot
+        : {
+            slot: slot.slot,
+            done: true,
+            samples: [
+              failureSample({
+                prompt: state.prompt,
+                groupIndex: state.groupIndex,
+                index: sampleIndex(state.groupIndex, slot.slot, n),
+                rolloutId: rolloutIdFor(state.groupIndex, slot.slot),
+                status,
+                reason: errorMessage(error),
+              }),
+            ],
+          },
+    ),
+  };
+}
