@@ -90,14 +90,16 @@ export type SandboxFileErrorKind =
 
 /**
  * A file operation failed for a reason the model can act on (missing file, wrong kind, no
- * permission). Not an infrastructure failure: tools turn it into a tool error message.
+ * permission). Not an infrastructure failure, so its code is deliberately outside the
+ * PHYSARUM_SANDBOX* family (which ends an episode as `sandbox_error`): a tool that lets it
+ * escape shows the model an error, and the tools in tools/ turn it into a message themselves.
  */
 export class SandboxFileError extends PhysarumError {
   readonly kind: SandboxFileErrorKind;
   readonly path: string;
 
   constructor(kind: SandboxFileErrorKind, path: string, message: string) {
-    super('PHYSARUM_SANDBOX_FILE', message);
+    super('PHYSARUM_FILE', message);
     this.kind = kind;
     this.path = path;
   }

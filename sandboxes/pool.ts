@@ -23,7 +23,8 @@ export interface SandboxPoolOptions {
   runId?: string;
   /** Spare sandboxes kept ready per spec (after its first use or `prewarm`). Default 0. */
   warm?: number;
-  budgets?: { create?: number; exec?: number };
+  /** Concurrency of container creation and of exec/file calls: a count, or a shared limiter (e.g. the rollout's stage budgets). */
+  budgets?: { create?: number | LimitFunction; exec?: number | LimitFunction };
   docker?: Docker;
   /** A sandbox older than this is a leak and gets reaped. Default 6 h. */
   ttlMs?: number;
@@ -75,8 +76,8 @@ export class SandboxPool implements AsyncDisposable {
   constructor(options: SandboxPoolOptions = {}) {
     this.runId = options.runId ?? randomUUID();
     this.docker = connectDocker(options.docker);
-    this.createLimit = pLimit(options.budgets?.create ?? 4);
-    this.execLimit = pLimit(options.budgets?.exec ?? 32);
+    this.createLimit = asLimit(options.budgets?.create ?? 4);
+    this.execLimit = asLimit(options.budgets?.exec ?? 32);
     this.warm = options.warm ?? 0;
     this.ttlMs = options.ttlMs ?? 6 * 3_600_000;
     this.createTimeoutMs = options.createTimeoutMs ?? 120_000;
@@ -258,4 +259,8 @@ export class SandboxPool implements AsyncDisposable {
       });
     }
   }
+}
+
+function asLimit(budget: number | LimitFunction): LimitFunction {
+  return typeof budget === 'function' ? budget : pLimit(budget);
 }

@@ -1,5 +1,6 @@
 // Lifecycle against the real Docker engine: acquire → exec/files → finalize → destroy, the warm
 // pool, streaming, caps, timeouts, and the typed failures of a sandbox that dies under us.
+import pLimit, { type LimitFunction } from 'p-limit';
 import { describe, expect, it } from 'vitest';
 import { AbortedError } from '../../src/protocol/errors.ts';
 import { SandboxError, SandboxFileError, type Sandbox } from '../../sandboxes/index.ts';
@@ -97,7 +98,7 @@ describe('sandbox files', () => {
 
   it('fails file operations with a typed, path-naming SandboxFileError', async () => {
     await using sb = await pool.acquire({});
-    await expect(sb.readFile('missing.txt')).rejects.toMatchObject({ kind: 'not_found', path: 'missing.txt', code: 'PHYSARUM_SANDBOX_FILE' });
+    await expect(sb.readFile('missing.txt')).rejects.toMatchObject({ kind: 'not_found', path: 'missing.txt', code: 'PHYSARUM_FILE' });
     await sb.exec('mkdir d');
     await expect(sb.readFile('d')).rejects.toMatchObject({ kind: 'is_directory' });
     await expect(sb.writeFile('/etc/passwd', 'x')).rejects.toMatchObject({ kind: 'permission_denied' });
@@ -145,6 +146,25 @@ describe('sandbox lifecycle', () => {
     await pool.close();
     expect(await eventually(async () => (await containersOfRun(pool.runId)).length === 0)).toBe(true);
     await expect(pool.acquire({})).rejects.toMatchObject({ reason: 'destroyed' });
+  });
+
+  it('runs execs and creations under the budgets it is given (shared limiters included)', async () => {
+    const exec = pLimit(1);
+    let creates = 0;
+    const shared = pLimit(2);
+    const create = ((fn: () => Promise<unknown>) => {
+      creates++;
+      return shared(fn);
+    }) as unknown as LimitFunction;
+    const pool = newPool({ budgets: { exec, create } });
+    await using sb = await pool.acquire({});
+    expect(creates).toBe(1);
+    const first = sb.exec('sleep 0.5; echo one');
+    const second = sb.exec('echo two');
+    await new Promise((r) => setTimeout(r, 100));
+    expect([exec.activeCount, exec.pendingCount]).toEqual([1, 1]);
+    expect((await first).stdout).toBe('one\n');
+    expect((await second).stdout).toBe('two\n');
   });
 
   it('reports a container killed from outside as sandbox_died to in-flight and later calls', async () => {
