@@ -39,3 +39,4 @@ export {
   type ChatToolSpec,
   type ChatToolCall,
 } from './openai-chat-client.ts';
+export { fleetOptionsFromFlags, type FleetFlags } from './fleet-flags.ts';
