@@ -244,6 +244,29 @@ describe('scripted server: abort, pause, flush, weights', () => {
     expect(((await pending) as GenerateResponse).meta_info.finish_reason).toEqual({ type: 'length', length: 3 });
   });
 
+  it('an accepted abort matches by prefix: aborting a1 also ends a10 (use uuid rids)', async () => {
+    const both = Promise.all([started('a1'), started('a10')]);
+    const first = slowClient.generate({ input_ids: ids(), rid: 'a1' });
+    const second = slowClient.generate({ input_ids: ids(), rid: 'a10' });
+    await both;
+    await slowClient.abortRequest({ rid: 'a1' });
+    const results = (await Promise.all([first, second])) as GenerateResponse[];
+    expect(results.map((r) => r.meta_info.finish_reason?.type)).toEqual(['abort', 'abort']);
+  });
+
+  it('pause(retract) holds running requests and resumes them intact on continue', async () => {
+    const full = (await slowClient.generate({ input_ids: ids() })) as GenerateResponse;
+    const a = started('held');
+    const pending = slowClient.generate({ input_ids: ids(), rid: 'held' });
+    await a;
+    await slowClient.pauseGeneration('retract');
+    expect(slow.engine.pausedMode).toBe('retract');
+    await slowClient.continueGeneration();
+    const out = (await pending) as GenerateResponse;
+    expect(out.output_ids).toEqual(full.output_ids);
+    expect(out.meta_info.finish_reason).toEqual(full.meta_info.finish_reason);
+  });
+
   it('a client disconnect aborts the request server-side', async () => {
     const controller = new AbortController();
     const a = started('gone-1');
