@@ -33,6 +33,7 @@ export interface RequestSpec {
   body?: unknown;
   /** Whether repeating this call is harmless; a function is asked again before every retry. */
   retry: boolean | (() => boolean);
+  headers?: Record<string, string>;
 }
 
 export interface RawResponse {
@@ -131,7 +132,7 @@ export class EngineTransport {
   }
 
   private dispatch(spec: RequestSpec, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...spec.headers };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     let body: string | undefined;
     if (spec.body !== undefined) {

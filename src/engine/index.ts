@@ -8,6 +8,7 @@ export {
   SglangClient,
   asResponseList,
   type SglangClientOptions,
+  type GenerateOptions,
   type UpdateWeightsFromDiskOptions,
   type InitWeightsUpdateGroupOptions,
   type UpdateWeightsFromDistributedOptions,

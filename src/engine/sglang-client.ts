@@ -54,6 +54,15 @@ export interface UpdateWeightsFromDistributedOptions extends CallOptions {
   loadFormat?: 'flattened_bucket';
 }
 
+export interface GenerateOptions extends CallOptions {
+  /**
+   * Sent as `X-SMG-Routing-Key`: with the router's `manual` (sticky) or `consistent_hashing`
+   * policy, every turn of an episode reaches the same worker and its KV cache. The router has no
+   * rid- or session-based affinity.
+   */
+  routingKey?: string;
+}
+
 /** A `/generate` answer as a list, whether the server sent one object or an array. */
 export function asResponseList(output: GenerateResponse | GenerateResponse[]): GenerateResponse[] {
   return Array.isArray(output) ? output : [output];
@@ -76,9 +85,9 @@ export class SglangClient {
   }
 
   /** `POST /generate`. An object for a single prompt; an array for a batch or `n > 1`. */
-  async generate(request: GenerateRequest, options: CallOptions = {}): Promise<GenerateResponse | GenerateResponse[]> {
+  async generate(request: GenerateRequest, options: GenerateOptions = {}): Promise<GenerateResponse | GenerateResponse[]> {
     const body = { ...request, stream: false };
-    return this.transport.json<GenerateResponse | GenerateResponse[]>(this.generateSpec(body), options);
+    return this.transport.json<GenerateResponse | GenerateResponse[]>(this.generateSpec(body, options.routingKey), options);
   }
 
   /**
@@ -87,8 +96,8 @@ export class SglangClient {
    * the request server-side. An in-stream error event, or a scheduler abort carrying a
    * `status_code`, throws `EngineHttpError`.
    */
-  async *generateStream(request: GenerateRequest, options: CallOptions = {}): AsyncGenerator<StreamChunk> {
-    const spec = this.generateSpec({ ...request, stream: true });
+  async *generateStream(request: GenerateRequest, options: GenerateOptions = {}): AsyncGenerator<StreamChunk> {
+    const spec = this.generateSpec({ ...request, stream: true }, options.routingKey);
     const stream = await this.transport.openStream(spec, options);
     const tracker = new StreamDeltaTracker(this.incrementalStreaming);
     const endpoint = `POST ${this.baseUrl}/generate (stream)`;
@@ -234,12 +243,12 @@ export class SglangClient {
     await this.transport.close();
   }
 
-  private generateSpec(body: GenerateRequest): RequestSpec {
+  private generateSpec(body: GenerateRequest, routingKey: string | undefined): RequestSpec {
     const epoch = this.abortAllEpoch;
     const rids = [body.rid ?? []].flat();
     const abortRequested = (): boolean =>
       this.abortAllEpoch !== epoch || rids.some((rid) => [...this.abortedRids].some((prefix) => rid.startsWith(prefix)));
-    return { method: 'POST', path: '/generate', body, retry: () => !abortRequested() };
+    return { method: 'POST', path: '/generate', body, retry: () => !abortRequested(), ...(routingKey ? { headers: { 'x-smg-routing-key': routingKey } } : {}) };
   }
 
   private async probe(path: string, options: CallOptions): Promise<boolean> {

@@ -112,6 +112,16 @@ describe('SglangClient over HTTP', () => {
     await closed;
   });
 
+  it('sends the router routing key as X-SMG-Routing-Key', async () => {
+    let key: string | undefined;
+    const { url } = await serve((req, res) => {
+      key = req.headers['x-smg-routing-key'] as string | undefined;
+      json(res, 200, reply);
+    });
+    await client(url).generate({ input_ids: [1] }, { routingKey: 'episode-42' });
+    expect(key).toBe('episode-42');
+  });
+
   it('treats a batch answer as an array', async () => {
     const { url } = await serve((_req, res) => json(res, 200, [reply, reply]));
     const out = await client(url).generate({ input_ids: [[1], [2]] });
