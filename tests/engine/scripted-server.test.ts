@@ -267,6 +267,23 @@ describe('scripted server: abort, pause, flush, weights', () => {
     expect(out.meta_info.finish_reason).toEqual(full.meta_info.finish_reason);
   });
 
+  it('a request aborted before its first token finishes with "Abort in waiting queue"', async () => {
+    const queued = await startScriptedServer({ script, tokenizer, latencyMs: 60_000 });
+    const queuedClient = new SglangClient(queued.url, { retries: 0 });
+    try {
+      const a = new Promise((resolve) => queued.engine.once('request-start', resolve));
+      const pending = queuedClient.generate({ input_ids: ids(), rid: 'queued-1' });
+      await a;
+      await queuedClient.abortRequest({ rid: 'queued-1' });
+      const out = (await pending) as GenerateResponse;
+      expect(out.meta_info.finish_reason).toEqual({ type: 'abort', message: 'Abort in waiting queue' });
+      expect(out.output_ids).toEqual([]);
+    } finally {
+      await queuedClient.close();
+      await queued.close();
+    }
+  });
+
   it('a client disconnect aborts the request server-side', async () => {
     const controller = new AbortController();
     const a = started('gone-1');

@@ -190,6 +190,42 @@ describe('SglangClient over HTTP', () => {
   });
 });
 
+describe('SglangClient stream edge cases', () => {
+  it('a scheduler abort chunk with a status_code throws; a plain abort chunk is a normal result', async () => {
+    const abortChunk = (extra: Record<string, unknown>) => ({
+      text: 'x', output_ids: [7], meta_info: { id: 'r', finish_reason: { type: 'abort', message: 'too long', ...extra }, prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0 },
+    });
+    let variant: Record<string, unknown> = { status_code: 400, err_type: 'BadRequestError' };
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify(abortChunk(variant))}\n\ndata: [DONE]\n\n`);
+    });
+    const c = client(url);
+    const error = (await (async () => {
+      for await (const _ of c.generateStream({ input_ids: [1] })) void _;
+    })().catch((e: unknown) => e)) as EngineHttpError;
+    expect(error).toBeInstanceOf(EngineHttpError);
+    expect([error.status, error.serverMessage]).toEqual([400, 'too long']);
+    variant = { status_code: null, err_type: null };
+    const chunks = [];
+    for await (const chunk of c.generateStream({ input_ids: [1] })) chunks.push(chunk);
+    expect(chunks.map((x) => x.meta_info.finish_reason?.type)).toEqual(['abort']);
+  });
+
+  it('an "Abort in waiting queue" stream carrying only the last id yields no false delta', async () => {
+    const meta = (finish: unknown, n: number) => ({ id: 'r', finish_reason: finish, prompt_tokens: 1, completion_tokens: n, cached_tokens: 0 });
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ text: 'ab', output_ids: [1, 2], meta_info: meta(null, 2) })}\n\n`);
+      res.end(`data: ${JSON.stringify({ text: 'b', output_ids: [2], meta_info: meta({ type: 'abort', message: 'Abort in waiting queue' }, 2) })}\n\ndata: [DONE]\n\n`);
+    });
+    const chunks = [];
+    for await (const chunk of client(url).generateStream({ input_ids: [1] })) chunks.push(chunk);
+    expect(chunks.map((x) => x.delta_output_ids)).toEqual([[1, 2], []]);
+    expect(chunks[1]!.output_ids).toEqual([1, 2]);
+  });
+});
+
 describe('parseErrorEnvelope', () => {
   it('reads every envelope SGLang and its router use', () => {
     expect(parseErrorEnvelope('{"error":{"message":"top_p bad"}}')).toEqual({ message: 'top_p bad' });
