@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ScriptedEngine } from './scripted-engine.ts';
+import { MEMORY_TAGS, type MemoryTag, type ScriptedEngine } from './scripted-engine.ts';
 import { openAiError, requireField, sendEmpty, sendJson, sendText } from './server-http.ts';
 import type { PauseMode } from './sglang-types.ts';
 
@@ -18,9 +18,37 @@ const FLUSH_OK = 'Cache flushed.\nPlease check backend logs for more details. (W
 const FLUSH_BUSY = 'Cache not flushed. Please check backend logs for more details. (When there are running or waiting requests, the operation will not be performed.)\n';
 const PAUSE_MODES: readonly PauseMode[] = ['abort', 'retract', 'in_place'];
 
+/** `tags` of the memory routes: omitted or empty means all; anything else named is a 400. */
+function memoryTags(res: ServerResponse, body: Record<string, unknown>): MemoryTag[] | undefined {
+  const tags = body.tags ?? [];
+  if (!Array.isArray(tags) || tags.some((t) => !MEMORY_TAGS.includes(t as MemoryTag))) {
+    sendJson(res, 400, { error: { message: `tags must be a list of ${MEMORY_TAGS.join(', ')}; got ${JSON.stringify(body.tags)}` } });
+    return undefined;
+  }
+  return tags as MemoryTag[];
+}
+
 export function controlRoutes(engine: ScriptedEngine): Record<string, Route> {
   const groups = new Set<string>();
   return {
+    '/release_memory_occupation': {
+      methods: ['GET', 'POST'],
+      handle: (_q, res, body) => {
+        const tags = memoryTags(res, body);
+        if (!tags) return;
+        if (!engine.releaseMemory(tags)) return sendJson(res, 400, { error: { message: 'Cannot release memory while requests are running; pause generation first.' } });
+        sendJson(res, 200, null);
+      },
+    },
+    '/resume_memory_occupation': {
+      methods: ['GET', 'POST'],
+      handle: (_q, res, body) => {
+        const tags = memoryTags(res, body);
+        if (!tags) return;
+        engine.resumeMemory(tags);
+        sendJson(res, 200, null);
+      },
+    },
     '/flush_cache': { methods: ['GET', 'POST'], handle: (_q, res) => (engine.flushCache() ? sendText(res, 200, FLUSH_OK) : sendText(res, 400, FLUSH_BUSY)) },
     '/abort_request': {
       methods: ['POST'],

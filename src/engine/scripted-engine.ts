@@ -12,6 +12,9 @@ import { chooseScriptedReply, type ScriptedPolicy } from './scripted-policy.ts';
 import { SessionError, SessionStore } from './scripted-sessions.ts';
 import type { FinishReason, GenerateResponse, LogprobTuple, MetaInfo, PauseMode, SessionParams } from './sglang-types.ts';
 
+export const MEMORY_TAGS = ['kv_cache', 'weights', 'cuda_graph'] as const;
+export type MemoryTag = (typeof MEMORY_TAGS)[number];
+
 export interface ScriptedEngineOptions {
   script: ScriptedPolicy;
   tokenizer: Tokenizer;
@@ -48,6 +51,8 @@ export class ScriptedEngine extends EventEmitter {
   private readonly running = new Set<Running>();
   private pause: { mode: PauseMode; resume: Promise<void>; release: () => void } | undefined;
   private readonly recent: number[][] = [];
+  /** Memory regions given up by `/release_memory_occupation` (colocated training uses the GPU meanwhile). */
+  readonly released = new Set<MemoryTag>();
   private updates = 0;
 
   constructor(readonly options: ScriptedEngineOptions) {
@@ -67,6 +72,8 @@ export class ScriptedEngine extends EventEmitter {
   /** Tokenize, resolve the session context and choose the scripted reply; throws RequestRejected. */
   prepare(item: GenerateItem, session: SessionParams | undefined, abortItem: () => void): PreparedItem {
     const { tokenizer } = this.options;
+    if (this.released.size > 0)
+      throw new RequestRejected(`GPU memory is released (${[...this.released].join(', ')}); call /resume_memory_occupation before generating`);
     let promptIds = item.inputIds ?? tokenizer.encode(item.text ?? '');
     let finishSession: PreparedItem['finishSession'];
     if (session) {
@@ -202,6 +209,19 @@ export class ScriptedEngine extends EventEmitter {
     this.weightVersion = version ?? String(this.updates);
     this.recent.length = 0;
     return this.weightVersion;
+  }
+
+  /** Upstream needs an idle engine (pause first); returns false when requests still run. */
+  releaseMemory(tags: readonly MemoryTag[]): boolean {
+    if (this.running.size > 0) return false;
+    for (const tag of tags.length > 0 ? tags : MEMORY_TAGS) this.released.add(tag);
+    // Releasing the KV cache drops the radix cache with it.
+    if (this.released.has('kv_cache')) this.recent.length = 0;
+    return true;
+  }
+
+  resumeMemory(tags: readonly MemoryTag[]): void {
+    for (const tag of tags.length > 0 ? tags : MEMORY_TAGS) this.released.delete(tag);
   }
 
   close(): void {

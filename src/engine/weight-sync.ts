@@ -31,7 +31,7 @@ export interface EngineRotation {
   weightsApplied?(url: string, weights: AppliedWeights): void | Promise<void>;
 }
 
-export type SyncStage = 'pause' | 'flush' | 'update' | 'continue';
+export type SyncStage = 'pause' | 'flush' | 'onload' | 'update' | 'continue' | 'offload';
 
 export interface EngineFailure {
   url: string;
@@ -73,6 +73,12 @@ export interface WeightSyncOptions {
   flushTimeoutMs?: number;
   /** Per-call deadline for control calls (default 10 minutes: loading a checkpoint is slow). */
   callTimeoutMs?: number;
+  /**
+   * Engines share GPUs with the trainer and were `offload()`ed while it trained: each sync first
+   * resumes their weights memory, then updates, then resumes the KV cache and CUDA graphs
+   * (slime's onload_weights → update → onload_kv).
+   */
+  colocated?: boolean;
 }
 
 export interface Bucket {
@@ -223,7 +229,9 @@ export class WeightSync {
         }),
       );
       await Promise.all(live().map((m) => this.flush(m, signal).catch((error: unknown) => fail(m, 'flush', error))));
+      if (this.options.colocated) await this.onload(live(), ['weights'], call, fail);
       await update(live(), fail);
+      if (this.options.colocated) await this.onload(live(), ['kv_cache', 'cuda_graph'], call, fail);
     } catch (error) {
       thrown = error;
     } finally {
@@ -246,6 +254,38 @@ export class WeightSync {
     for (const url of report.updated) await this.rotation.weightsApplied?.(url, { version, ...applied });
     this.version = version;
     return report;
+  }
+
+  /**
+   * Colocated runs: pause every engine and release its GPU memory so the trainer can use it. The
+   * next sync (with `colocated: true`) brings the memory back. Engines that fail are taken out.
+   */
+  async offload(options: { signal?: AbortSignal } = {}): Promise<{ offloaded: string[]; failed: EngineFailure[] }> {
+    const call = { timeoutMs: this.callTimeout, ...(options.signal ? { signal: options.signal } : {}) };
+    const failed: EngineFailure[] = [];
+    const offloaded: string[] = [];
+    await Promise.all(
+      this.rotation.members().map(async (m) => {
+        try {
+          await m.client.pauseGeneration(this.options.pauseMode ?? 'abort', call);
+          await m.client.releaseMemoryOccupation(undefined, call);
+          offloaded.push(m.url);
+        } catch (error) {
+          failed.push({ url: m.url, stage: 'offload', message: describe(error) });
+        }
+      }),
+    );
+    for (const f of failed) await this.rotation.takeOut(f.url, `offload failed: ${f.message}`);
+    return { offloaded, failed };
+  }
+
+  private async onload(
+    members: RotationMember[],
+    tags: Array<'weights' | 'kv_cache' | 'cuda_graph'>,
+    call: { timeoutMs: number; signal?: AbortSignal },
+    fail: (m: RotationMember, stage: SyncStage, error: unknown) => void,
+  ): Promise<void> {
+    await Promise.all(members.map((m) => m.client.resumeMemoryOccupation(tags, call).catch((error: unknown) => fail(m, 'onload', error))));
   }
 
   /** Upstream answers 400 while requests drain after the pause; retry until the deadline. */

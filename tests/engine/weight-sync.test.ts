@@ -109,6 +109,29 @@ describe('WeightSync, disk path', () => {
   });
 });
 
+describe('WeightSync, colocated', () => {
+  it('offload releases engine memory; the next sync onloads weights, updates, then onloads the KV cache', async () => {
+    const server = await engine();
+    const recorder = await proxy(server.url);
+    const client = new SglangClient(recorder.url, { retries: 0 });
+    cleanups.push(() => client.close());
+    const sync = new WeightSync({ engines: [client], colocated: true });
+    expect(await sync.offload()).toEqual({ offloaded: [recorder.url], failed: [] });
+    expect([...server.engine.released].sort()).toEqual(['cuda_graph', 'kv_cache', 'weights']);
+    // While offloaded the engine refuses to generate, with a message that says what to do.
+    const refused = await client.generate({ input_ids: tokenizer.encode('go') }).catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(/GPU memory is released .* call \/resume_memory_occupation/);
+    recorder.log.length = 0;
+    await sync.updateFromDisk({ modelPath: weightsDir, version: 'c1' });
+    expect(recorder.log).toEqual([
+      '/pause_generation', '/flush_cache', '/resume_memory_occupation', '/update_weights_from_disk', '/resume_memory_occupation', '/continue_generation',
+    ]);
+    expect(server.engine.released.size).toBe(0);
+    const out = (await client.generate({ input_ids: tokenizer.encode('go'), sampling_params: { max_new_tokens: 1 } })) as GenerateResponse;
+    expect(out.meta_info.weight_version).toBe('c1');
+  });
+});
+
 describe('WeightSync, NCCL path', () => {
   it('forms the group with rank offsets and sends bucket metadata while the trainer broadcasts', async () => {
     const [a, b] = [await engine(), await engine()];
