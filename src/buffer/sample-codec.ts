@@ -16,11 +16,13 @@ import { InvalidInputError } from '../protocol/errors.ts';
 import { Sample, type SampleInput } from '../protocol/sample.ts';
 import { BufferError } from './errors.ts';
 
+// z.custom, not z.array(z.unknown()): the latter walks and copies every element.
+const anArray = (name: string) => z.custom<unknown[]>(Array.isArray, { message: `${name} must be an array` });
 const MetaFields = z.object({
   ...Sample.shape,
-  tokens: z.array(z.unknown()),
-  lossMask: z.array(z.unknown()),
-  rolloutLogProbs: z.array(z.unknown()),
+  tokens: anArray('tokens'),
+  lossMask: anArray('lossMask'),
+  rolloutLogProbs: anArray('rolloutLogProbs'),
 });
 
 export type SampleMeta = Omit<Sample, 'tokens' | 'lossMask' | 'rolloutLogProbs'>;

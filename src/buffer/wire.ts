@@ -50,7 +50,8 @@ export interface WireHeader {
   step: number;
   dpSize: number;
   maxTokensPerGpu: number;
-  totals: { samples: number; tokens: number; maskedTokens: number };
+  /** Loss-mask totals are left to the reader (one vectorised sum there, a JS loop here). */
+  totals: { samples: number; tokens: number };
   ranks: Array<{ microBatches: WireMicroBatch[] }>;
 }
 
@@ -59,15 +60,16 @@ const align8 = (n: number) => (n + 7) & ~7;
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false });
 
-/** Kept monomorphic (Uint8Array only) so V8 compiles the loop tight. */
-function sumBytes(bytes: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < bytes.length; i++) sum += bytes[i]!;
-  return sum;
+export interface EncodeOptions {
+  /**
+   * Write into this buffer when it is large enough (the result is a view of it), else allocate.
+   * A sender that reuses one target per rank avoids faulting in fresh pages for every batch.
+   */
+  target?: Uint8Array;
 }
 
-/** Encode a trainer batch: sizes first, then one allocation that every array is written into. */
-export function encodeTrainerBatch(batch: TrainerBatch): Uint8Array {
+/** Encode a trainer batch: sizes first, then one buffer that every array is written into. */
+export function encodeTrainerBatch(batch: TrainerBatch, options: EncodeOptions = {}): Uint8Array {
   let cursor = 0;
   const gaps: number[] = []; // [start, end) pairs of alignment padding, zeroed below
   const place = (dtype: WireDtype, length: number): ArrayRef => {
@@ -77,15 +79,14 @@ export function encodeTrainerBatch(batch: TrainerBatch): Uint8Array {
     if (cursor > end) gaps.push(end, cursor);
     return ref;
   };
-  const totals = { samples: 0, tokens: 0, maskedTokens: 0 };
+  const totals = { samples: 0, tokens: 0 };
   const layout = batch.ranks.map((rank) => ({
     microBatches: rank.map((mb): WireMicroBatch => {
       let tokens = 0;
       let response = 0;
-      for (const { sample, packed } of mb.samples) {
+      for (const { sample } of mb.samples) {
         tokens += sample.tokens.length;
         response += sample.responseLength;
-        totals.maskedTokens += packed ? sumBytes(packed.mask) : sample.lossMask.reduce<number>((a, b) => a + b, 0);
       }
       const n = mb.samples.length;
       totals.samples += n;
@@ -108,7 +109,8 @@ export function encodeTrainerBatch(batch: TrainerBatch): Uint8Array {
   const dataStart = align8(8 + headerBytes.length);
   // Not zero-filled: every data byte is written below, so zeroing first would double the memory
   // traffic. Only the alignment gaps are zeroed (frames must be deterministic).
-  const out: Uint8Array = Buffer.allocUnsafeSlow(dataStart + cursor);
+  const size = dataStart + cursor;
+  const out: Uint8Array = options.target && options.target.byteLength >= size ? options.target.subarray(0, size) : Buffer.allocUnsafeSlow(size);
   out.set([0x50, 0x48, 0x54, 0x42]); // "PHTB"
   new DataView(out.buffer, out.byteOffset).setUint32(4, headerBytes.length, true);
   out.set(headerBytes, 8);

@@ -72,7 +72,7 @@ describe('trainer-batch wire', () => {
 
     const decoded = decodeTrainerBatch(frame);
     expect(decoded.header).toMatchObject({ format: 'physarum.trainer-batch', version: 1, step: 9, dpSize: 2, maxTokensPerGpu: 12 });
-    expect(decoded.header.totals).toEqual({ samples: 3, tokens: 18, maskedTokens: 2 + 3 + 2 });
+    expect(decoded.header.totals).toEqual({ samples: 3, tokens: 18 });
     batch.ranks.forEach((rank, r) =>
       rank.forEach((mb, m) => {
         const arrays = decoded.ranks[r]![m]!;
