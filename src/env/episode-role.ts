@@ -62,10 +62,30 @@ export class RoleRuntime {
     this.trains = spec.trains ?? true;
   }
 
+  /**
+   * Messages the ledger has not seen yet. They reach it only when this role moves again: the
+   * observations after an episode's last turn are never in a sample (it ends at the last sampled
+   * token), and rendering them would cost two full template renders for nothing.
+   */
+  unledgered: Message[] = [];
+
   append(messages: readonly Message[]): void {
     if (messages.length === 0) return;
     this.messages.push(...messages);
-    this.ledger?.appendMessages([...messages]);
+    if (this.ledger) this.unledgered.push(...messages);
+  }
+
+  /** Tokens this role's ledger holds, observations included. */
+  ledgerTokens(): number {
+    if (!this.ledger) return 0;
+    this.flush();
+    return this.ledger.totalTokens;
+  }
+
+  private flush(): void {
+    if (this.unledgered.length === 0) return;
+    this.ledger!.appendMessages(this.unledgered);
+    this.unledgered = [];
   }
 
   /** Samples one reply; `partial` continues a turn an abort interrupted. */
@@ -77,6 +97,7 @@ export class RoleRuntime {
       return { reply: { message, parseErrors: [], finishReason: 'stop' }, completionTokens: 0, promptTokens: 0, cachedTokens: 0 };
     }
     const ledger = this.ledger!;
+    this.flush();
     const already = partial?.ids.length ?? 0;
     const maxNewTokens = (sampling.max_new_tokens ?? DEFAULT_MAX_NEW_TOKENS) - already;
     const inputIds = partial ? [...ledger.inputIds, ...partial.ids] : [...ledger.inputIds];

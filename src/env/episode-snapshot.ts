@@ -19,7 +19,7 @@ export interface EpisodeSnapshot {
   turn: number;
   steps: StepRecord[];
   metrics: Record<string, number>;
-  roles: Record<string, { messages: Message[]; ledger?: unknown; turns: number }>;
+  roles: Record<string, { messages: Message[]; ledger?: unknown; turns: number; /** Appended to `messages` but not yet to the ledger. */ unledgered?: Message[] }>;
   /** The turn in flight when the abort came. */
   inFlight?: { role: string; phase: 'generate'; partial?: PartialOutput } | { role: string; phase: 'step'; reply: AssistantReply };
 }

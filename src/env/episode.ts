@@ -111,7 +111,9 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     return new RoleRuntime(name, spec, engine, [...messages], ledger);
   };
 
-  const totalTokens = (): number => [...roles.values()].reduce((sum, r) => sum + (r.ledger?.totalTokens ?? 0), 0);
+  // Counting tokens means rendering observations the ledgers have not seen yet, so it happens only
+  // when a stop condition (tokenBudgetIs) actually reads it.
+  const totalTokens = (): number => [...roles.values()].reduce((sum, r) => sum + r.ledgerTokens(), 0);
 
   const finishStep = async (role: RoleRuntime, reply: AssistantReply, completionTokens: number): Promise<StopDecision | undefined> => {
     inFlight = { role: role.name, phase: 'step', reply };
@@ -131,7 +133,13 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     inFlight = undefined;
     if (result.terminated) return { outcome: 'terminated', reason: result.reason ?? 'the env ended the episode' };
     if (result.truncated) return { outcome: 'truncated', reason: result.reason ?? 'the env cut the episode short' };
-    return checkStop(stop, { steps, totalTokens: totalTokens(), state: ctx.state });
+    return checkStop(stop, {
+      steps,
+      get totalTokens() {
+        return totalTokens();
+      },
+      state: ctx.state,
+    });
   };
 
   try {
@@ -140,6 +148,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
       for (const [name, saved] of Object.entries(resume.roles)) {
         const role = makeRole(name, saved.messages, saved.ledger);
         role.turns = saved.turns;
+        role.unledgered = saved.unledgered ?? [];
         roles.set(name, role);
       }
     } else {
@@ -245,7 +254,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
       steps: structuredClone(steps),
       metrics: { ...metrics },
       roles: Object.fromEntries(
-        [...roles].map(([name, role]) => [name, { messages: structuredClone(role.messages), turns: role.turns, ledger: role.ledger?.snapshot() }]),
+        [...roles].map(([name, role]) => [name, { messages: structuredClone(role.messages), turns: role.turns, ledger: role.ledger?.snapshot(), unledgered: structuredClone(role.unledgered) }]),
       ),
       ...(inFlight ? { inFlight: structuredClone(inFlight) } : {}),
     };

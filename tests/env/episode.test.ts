@@ -8,6 +8,7 @@ import { ToolEnv } from '../../src/env/env.ts';
 import { runEpisode, type RunEpisodeOptions } from '../../src/env/episode.ts';
 import { InvalidTaskError } from '../../src/env/errors.ts';
 import { rubric } from '../../src/env/rubric.ts';
+import { anyOf, hasToolCall, tokenBudgetIs } from '../../src/env/stop.ts';
 import { tool } from '../../src/env/tool.ts';
 import { PhysarumError } from '../../src/protocol/errors.ts';
 import { Sample } from '../../src/protocol/sample.ts';
@@ -70,6 +71,20 @@ describe('runEpisode', () => {
   it('truncates at the turn limit with a reason, and still scores', async () => {
     const { samples } = await runEpisode(base({ maxTurns: 2 }));
     expect(samples[0]).toMatchObject({ status: 'truncated', statusReason: 'reached the turn limit (2)', reward: 0, turns: 2 });
+  });
+
+  it('tokenBudgetIs counts the observations the next turn would see', async () => {
+    const reference = (await runEpisode(base())).samples[0]!;
+    const secondTurnStart = reference.spans.filter((s) => s.kind === 'sampled')[1]!.start;
+    class Budgeted extends CountdownEnv {
+      override readonly stopWhen = anyOf(hasToolCall('submit'), tokenBudgetIs(secondTurnStart));
+    }
+    const { samples } = await runEpisode(base({ env: new Budgeted() }));
+    expect(samples[0]).toMatchObject({ status: 'truncated', statusReason: `reached the token budget (${secondTurnStart})`, turns: 1 });
+    class Roomy extends CountdownEnv {
+      override readonly stopWhen = anyOf(hasToolCall('submit'), tokenBudgetIs(secondTurnStart + 1));
+    }
+    expect((await runEpisode(base({ env: new Roomy() }))).samples[0]!.turns).toBe(2);
   });
 
   it('a reply cut by max_new_tokens ends the episode as truncated', async () => {
