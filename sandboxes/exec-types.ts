@@ -10,6 +10,11 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Per stream; output past it is dropped and `truncated` set. Default 1 MiB. */
   maxOutputBytes?: number;
+  /**
+   * What survives the cap: 'head' (default) keeps the first bytes; 'middle' keeps the first and
+   * last halves with a `[... N bytes omitted ...]` line between (streamed chunks are the head only).
+   */
+  truncate?: 'head' | 'middle';
 }
 
 export interface ExecResult {

@@ -169,6 +169,7 @@ export class Sandbox implements AsyncDisposable {
       cwd: options.cwd,
       timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : undefined,
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+      truncate: options.truncate ?? 'head',
       stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin).toString('base64'),
       stream: push !== undefined,
     };

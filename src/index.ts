@@ -24,3 +24,5 @@ export * from './env/load-env.ts';
 export * from './env/summary.ts';
 export * from './buffer/index.ts';
 export * from './engine/embedded/index.ts';
+export * from '../sandboxes/index.ts';
+export * from '../tools/index.ts';

@@ -116,6 +116,11 @@ def op_exec(req, rid):
                     pass
         threading.Thread(target=feed, daemon=True).start()
     kept = {'stdout': bytearray(), 'stderr': bytearray()}
+    # 'middle' keeps the head and the tail (where errors usually are) and marks the cut.
+    middle = req.get('truncate') == 'middle'
+    head_cap = cap - cap // 2 if middle else cap
+    tails = {'stdout': bytearray(), 'stderr': bytearray()}
+    totals = {'stdout': 0, 'stderr': 0}
     truncated = False
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, 'stdout')
@@ -139,9 +144,14 @@ def op_exec(req, rid):
                 sel.unregister(key.fileobj)
                 continue
             buf = kept[key.data]
-            room = cap - len(buf)
+            totals[key.data] += len(data)
+            room = head_cap - len(buf)
             if room < len(data):
                 truncated = True
+                if middle:
+                    tail = tails[key.data]
+                    tail.extend(data[max(room, 0):])
+                    del tail[:max(0, len(tail) - cap // 2)]
             if room > 0:
                 piece = data[:room]
                 buf.extend(piece)
@@ -152,6 +162,10 @@ def op_exec(req, rid):
     proc.stderr.close()
     rc = proc.wait()
     RUNNING.pop(rid, None)
+    for name in ('stdout', 'stderr'):
+        if middle and tails[name]:
+            omitted = totals[name] - len(kept[name]) - len(tails[name])
+            kept[name] += ('\n[... %d bytes omitted ...]\n' % omitted).encode() + tails[name]
     after = oom_kills()
     killed = rc < 0
     sig = -rc if killed else None

@@ -61,6 +61,15 @@ describe('sandbox exec', () => {
     expect(r.truncated).toBe(true);
   });
 
+  it("keeps head and tail with truncate: 'middle', marking the cut", async () => {
+    await using sb = await pool.acquire({});
+    const r = await sb.exec('seq 1 10000', { maxOutputBytes: 100, truncate: 'middle' });
+    expect(r.truncated).toBe(true);
+    expect(r.stdout).toMatch(/^1\n2\n3\n[\s\S]*\n\[\.\.\. \d+ bytes omitted \.\.\.\]\n[\s\S]*9999\n10000\n$/);
+    const omitted = Number(/\[\.\.\. (\d+) bytes omitted/.exec(r.stdout)![1]);
+    expect(omitted).toBe(48894 - 100); // seq 1 10000 prints 48894 bytes; 50 + 50 kept
+  });
+
   it('streams output chunks as they come and then the result', async () => {
     await using sb = await pool.acquire({});
     const stream = sb.execStream('for i in 1 2 3; do echo line$i; sleep 0.05; done; echo done >&2');
