@@ -14,7 +14,7 @@ import type { FleetPlan, LaunchCommand } from './fleet-plan.ts';
 import { sleep } from './http-transport.ts';
 import { RouterClient } from './router-client.ts';
 import { SglangClient, type SglangClientOptions } from './sglang-client.ts';
-import type { AppliedWeights, EngineRotation, RotationMember } from './weight-sync.ts';
+import type { AppliedWeights, EngineRotation, RotationMember } from './engine-rotation.ts';
 
 export class FleetError extends PhysarumError {
   constructor(message: string, cause?: unknown) {

@@ -18,18 +18,17 @@ export { loadScript, parseScript, chooseScriptedReply, ScriptedPolicy, ScriptedE
 export { RouterClient, type AddWorkerOptions, type AddWorkerResult } from './router-client.ts';
 export { planFleet, splitPassThroughFlags, flagValue, type FleetPlan, type FleetPlanOptions, type LaunchCommand, type PassThroughFlags } from './fleet-plan.ts';
 export { SglangFleet, FleetError, type FleetEngine, type FleetOptions, type EngineState } from './fleet.ts';
+export { WeightSync, type WeightSyncOptions, type Bucket } from './weight-sync.ts';
 export {
-  WeightSync,
   WeightSyncError,
   staticRotation,
-  type WeightSyncOptions,
   type WeightSyncReport,
   type EngineRotation,
   type RotationMember,
   type AppliedWeights,
   type EngineFailure,
-  type Bucket,
-} from './weight-sync.ts';
+  type SyncStage,
+} from './engine-rotation.ts';
 export {
   OpenAiChatClient,
   type OpenAiChatClientOptions,

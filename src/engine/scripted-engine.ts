@@ -7,10 +7,11 @@
 import { EventEmitter } from 'node:events';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { DeterministicLogprobs, FinishCheck } from './finish-check.ts';
+import { buildResponse } from './scripted-response.ts';
 import type { GenerateItem } from './generate-batch.ts';
 import { chooseScriptedReply, type ScriptedPolicy } from './scripted-policy.ts';
 import { SessionError, SessionStore } from './scripted-sessions.ts';
-import type { FinishReason, GenerateResponse, LogprobTuple, MetaInfo, PauseMode, SessionParams } from './sglang-types.ts';
+import type { FinishReason, GenerateResponse, LogprobTuple, PauseMode, SessionParams } from './sglang-types.ts';
 
 export const MEMORY_TAGS = ['kv_cache', 'weights', 'cuda_graph'] as const;
 export type MemoryTag = (typeof MEMORY_TAGS)[number];
@@ -141,7 +142,7 @@ export class ScriptedEngine extends EventEmitter {
         finish = check.afterToken(outputIds);
         if (finish) break;
         if (onChunk && outputIds.length % item.sampling.streamInterval === 0)
-          onChunk(this.response(prepared, check, outputIds, outputLogprobs, null, startedAt));
+          onChunk(buildResponse(prepared, check.text(outputIds), outputIds, outputLogprobs, null, startedAt, this.weightVersion, this.options.tokenizer.vocabSize));
         await this.delay(this.options.tokenLatencyMs ?? 0, signal);
         await this.whilePaused(signal);
       }
@@ -158,7 +159,7 @@ export class ScriptedEngine extends EventEmitter {
     }
     prepared.finishSession?.(outputIds);
     this.remember([...promptIds, ...outputIds]);
-    const final = this.response(prepared, check, outputIds, outputLogprobs, finish, startedAt);
+    const final = buildResponse(prepared, check.text(outputIds), outputIds, outputLogprobs, finish, startedAt, this.weightVersion, this.options.tokenizer.vocabSize);
     this.emit('request-end', { rid: item.rid, index: item.index, finishReason: finish });
     return final;
   }
@@ -228,43 +229,6 @@ export class ScriptedEngine extends EventEmitter {
     this.abort('', true);
     this.sessions.closeAll();
     this.continueGeneration();
-  }
-
-  private response(
-    prepared: PreparedItem,
-    check: FinishCheck,
-    outputIds: number[],
-    outputLogprobs: LogprobTuple[],
-    finish: FinishReason | null,
-    startedAt: number,
-  ): GenerateResponse {
-    const { item, promptIds } = prepared;
-    const meta: MetaInfo = {
-      id: item.rid,
-      finish_reason: finish,
-      prompt_tokens: promptIds.length,
-      weight_version: this.weightVersion,
-      num_retractions: 0,
-      completion_tokens: outputIds.length,
-      cached_tokens: prepared.cachedTokens,
-    };
-    if (item.returnLogprob) {
-      const start = item.logprobStartLen;
-      meta.input_token_logprobs =
-        start < 0 ? [] : DeterministicLogprobs.forPrompt(promptIds, start).map((lp, k) => [lp, promptIds[start + k]!, null] as LogprobTuple);
-      meta.output_token_logprobs = [...outputLogprobs];
-      meta.output_token_logprobs_length = outputLogprobs.length;
-      if (item.topLogprobsNum > 0) {
-        const vocab = Math.max(1, this.options.tokenizer.vocabSize);
-        meta.output_top_logprobs = outputLogprobs.map(([lp, id]) =>
-          Array.from({ length: item.topLogprobsNum }, (_, j) => [(lp ?? 0) - j * 0.75, (id + j) % vocab, null] as LogprobTuple),
-        );
-      }
-    }
-    if (finish) meta.e2e_latency = (performance.now() - startedAt) / 1000;
-    const response: GenerateResponse = { text: check.text(outputIds), output_ids: [...outputIds], meta_info: meta };
-    if (finish) response.meta_info.response_sent_to_client_ts = Date.now() / 1000;
-    return response;
   }
 
   private cachedPrefix(ids: number[]): number {

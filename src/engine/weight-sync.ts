@@ -10,60 +10,18 @@
 import { PhysarumError, throwIfAborted } from '../protocol/errors.ts';
 import { EngineHttpError } from './engine-errors.ts';
 import { sleep } from './http-transport.ts';
-import { SglangClient } from './sglang-client.ts';
+import {
+  staticRotation,
+  WeightSyncError,
+  type AppliedWeights,
+  type EngineFailure,
+  type EngineRotation,
+  type RotationMember,
+  type SyncStage,
+  type WeightSyncReport,
+} from './engine-rotation.ts';
+import type { SglangClient } from './sglang-client.ts';
 import type { PauseMode } from './sglang-types.ts';
-
-export interface RotationMember {
-  url: string;
-  client: SglangClient;
-}
-
-export interface AppliedWeights {
-  version: string;
-  source: 'disk' | 'distributed';
-  modelPath?: string;
-}
-
-/** The engines a sync updates, and what happens to those that fail (a fleet implements this). */
-export interface EngineRotation {
-  members(): RotationMember[];
-  takeOut(url: string, reason: string): void | Promise<void>;
-  weightsApplied?(url: string, weights: AppliedWeights): void | Promise<void>;
-}
-
-export type SyncStage = 'pause' | 'flush' | 'onload' | 'update' | 'continue' | 'offload';
-
-export interface EngineFailure {
-  url: string;
-  stage: SyncStage;
-  message: string;
-}
-
-export interface WeightSyncReport {
-  version: string;
-  updated: string[];
-  failed: EngineFailure[];
-  durationMs: number;
-}
-
-export class WeightSyncError extends PhysarumError {
-  readonly report: WeightSyncReport;
-  constructor(message: string, report: WeightSyncReport, cause?: unknown) {
-    super('PHYSARUM_WEIGHT_SYNC', message, { cause });
-    this.report = report;
-  }
-}
-
-/** A fixed set of engines; failed ones are remembered in `out` and skipped by later syncs. */
-export function staticRotation(engines: ReadonlyArray<string | SglangClient>): EngineRotation & { out: Map<string, string> } {
-  const members = engines.map((e) => (typeof e === 'string' ? { url: e.replace(/\/+$/, ''), client: new SglangClient(e) } : { url: e.baseUrl, client: e }));
-  const out = new Map<string, string>();
-  return {
-    out,
-    members: () => members.filter((m) => !out.has(m.url)),
-    takeOut: (url, reason) => void out.set(url, reason),
-  };
-}
 
 export interface WeightSyncOptions {
   engines: EngineRotation | ReadonlyArray<string | SglangClient>;

@@ -10,7 +10,8 @@ import { loadTokenizer, type Tokenizer } from '../../src/chat/tokenizer.ts';
 import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
 import { SglangClient } from '../../src/engine/sglang-client.ts';
 import type { GenerateResponse } from '../../src/engine/sglang-types.ts';
-import { staticRotation, WeightSync, WeightSyncError } from '../../src/engine/weight-sync.ts';
+import { staticRotation, WeightSyncError } from '../../src/engine/engine-rotation.ts';
+import { WeightSync } from '../../src/engine/weight-sync.ts';
 
 let tokenizer: Tokenizer;
 const weightsDir = mkdtempSync(path.join(tmpdir(), 'physarum-ws-'));
