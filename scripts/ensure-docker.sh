@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
 # Makes a Docker engine answer: installs Debian's docker.io and debootstrap when missing and starts
 # dockerd when none answers. With DOCKER_HOST set to a remote engine, only checks that it answers.
+# Then builds physarum's base sandbox image if the engine lacks it (content-hashed, once per
+# machine; PHYSARUM_SKIP_BASE_IMAGE=1 skips this step).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-if docker info >/dev/null 2>&1; then exit 0; fi
+base_image() {
+  if [ -n "${PHYSARUM_SKIP_BASE_IMAGE:-}" ] || [ ! -x node_modules/.bin/tsx ]; then return 0; fi
+  if ! command -v debootstrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null && apt-get install -y -q debootstrap >/dev/null
+  fi
+  node_modules/.bin/tsx sandboxes/ensure-base-image.ts >/dev/null
+}
+
+if docker info >/dev/null 2>&1; then base_image; exit 0; fi
 if [ -n "${DOCKER_HOST:-}" ] && [ "${DOCKER_HOST#unix://}" = "$DOCKER_HOST" ]; then
   echo "ensure-docker: DOCKER_HOST=$DOCKER_HOST does not answer" >&2; exit 1
 fi
@@ -20,9 +32,10 @@ if ! docker info >/dev/null 2>&1; then
   mkdir -p /var/log
   nohup dockerd >/var/log/physarum-dockerd.log 2>&1 &
   for _ in $(seq 1 60); do
-    docker info >/dev/null 2>&1 && exit 0
+    if docker info >/dev/null 2>&1; then base_image; exit 0; fi
     sleep 0.5
   done
   echo "ensure-docker: dockerd did not answer within 30 s; see /var/log/physarum-dockerd.log" >&2
   exit 1
 fi
+base_image
