@@ -128,6 +128,7 @@ export class DataBuffer {
         } else {
           groupId = Number(this.sql.insertGroup.run(key, first.groupIndex, state, encoded.length, now, dropReason).lastInsertRowid);
         }
+        const statuses = new Map<string, number>();
         for (const { sample, meta, arrays } of encoded) {
           const hasVersions = sample.weightVersions.length > 0 ? 1 : 0;
           try {
@@ -138,8 +139,9 @@ export class DataBuffer {
               `rolloutId ${sample.rolloutId} (agent ${sample.agent}, fork ${sample.forkIndex}) is already stored in another group`,
             );
           }
-          this.sql.bump.run(`status_${sample.status}`, 1);
+          statuses.set(sample.status, (statuses.get(sample.status) ?? 0) + 1);
         }
+        for (const [status, n] of statuses) this.sql.bump.run(`status_${status}`, n);
         this.sql.bump.run('ingested_samples', encoded.length);
         this.sql.bump.run(`groups_${state}`, 1);
         return { groupId, state, samples: encoded.length, duplicate: false, resumed: existing !== undefined };

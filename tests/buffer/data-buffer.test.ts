@@ -198,3 +198,23 @@ describe('partial rollouts', () => {
     expect(buffer.counters()).toMatchObject({ groups_dropped: 1 });
   });
 });
+
+describe('durability setting', () => {
+  it('process durability is WAL + NORMAL; power durability is WAL + FULL; 64 KiB pages', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'physarum-buffer-'));
+    const processLevel = freshBuffer({}, path.join(dir, 'p.sqlite'));
+    const powerLevel = freshBuffer({ durability: 'power' }, path.join(dir, 'f.sqlite'));
+    expect(processLevel.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(processLevel.db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(powerLevel.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(powerLevel.db.pragma('page_size', { simple: true })).toBe(65536);
+  });
+
+  it('refuses a file written by another schema version, naming both', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'physarum-buffer-')), 'old.sqlite');
+    const buffer = freshBuffer({}, file);
+    buffer.db.prepare(`UPDATE kv SET value = '99' WHERE key = 'schema_version'`).run();
+    await buffer.close();
+    expect(() => DataBuffer.open(file)).toThrow(/schema version 99; this build reads version 1/);
+  });
+});
