@@ -40,3 +40,4 @@ export {
   type ChatToolCall,
 } from './openai-chat-client.ts';
 export { fleetOptionsFromFlags, type FleetFlags } from './fleet-flags.ts';
+export { routerProblems } from './router-compat.ts';

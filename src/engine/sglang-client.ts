@@ -3,8 +3,10 @@
  * abort, pause and weight calls must go to each worker). Wire bodies are exact; helper methods
  * take camelCase options and build the snake_case bodies.
  */
+import { InvalidInputError } from '../protocol/errors.ts';
 import { EngineHttpError } from './engine-errors.ts';
 import { EngineTransport, type CallOptions, type RequestSpec, type TransportOptions } from './http-transport.ts';
+import { routerProblems } from './router-compat.ts';
 import { parseSseStream } from './sse.ts';
 import { StreamDeltaTracker } from './stream-deltas.ts';
 import type {
@@ -20,6 +22,11 @@ import type {
 } from './sglang-types.ts';
 
 export interface SglangClientOptions extends TransportOptions {
+  /**
+   * The URL is an sglang-router: `generate` refuses bodies the router would silently change
+   * (dropped keys, `max_new_tokens: null`, list `text`/`rid`) with an InvalidInputError.
+   */
+  behindRouter?: boolean;
   /** Set when the server runs with `--incremental-streaming-output` (chunks are deltas, not cumulative). */
   incrementalStreaming?: boolean;
 }
@@ -74,6 +81,7 @@ export class SglangClient {
   readonly baseUrl: string;
   private readonly transport: EngineTransport;
   private readonly incrementalStreaming: boolean;
+  private readonly behindRouter: boolean;
   /** Rid prefixes whose abort we requested: a retry would resurrect them (upstream matches by prefix). */
   private readonly abortedRids = new Set<string>();
   private abortAllEpoch = 0;
@@ -82,6 +90,7 @@ export class SglangClient {
     this.transport = new EngineTransport(baseUrl, options);
     this.baseUrl = this.transport.baseUrl;
     this.incrementalStreaming = options.incrementalStreaming ?? false;
+    this.behindRouter = options.behindRouter ?? false;
   }
 
   /** `POST /generate`. An object for a single prompt; an array for a batch or `n > 1`. */
@@ -244,6 +253,10 @@ export class SglangClient {
   }
 
   private generateSpec(body: GenerateRequest, routingKey: string | undefined): RequestSpec {
+    if (this.behindRouter) {
+      const problems = routerProblems(body);
+      if (problems.length > 0) throw new InvalidInputError(`request to the router at ${this.baseUrl} would not arrive intact: ${problems.join('; ')}`);
+    }
     const epoch = this.abortAllEpoch;
     const rids = [body.rid ?? []].flat();
     const abortRequested = (): boolean =>

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { routerProblems } from '../../src/engine/router-compat.ts';
 import { RouterClient } from '../../src/engine/router-client.ts';
-import { startFakeRouter, type FakeRouter } from './fake-router.ts';
+import { SglangClient } from '../../src/engine/sglang-client.ts';
+import { startFakeRouter } from './fake-router.ts';
 
-const open: Array<FakeRouter | RouterClient> = [];
+const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   while (open.length) await open.pop()!.close();
 });
@@ -40,5 +42,28 @@ describe('RouterClient', () => {
       'GET /workers',
       'GET /list_workers',
     ]);
+  });
+});
+
+describe('router compatibility of /generate bodies', () => {
+  it('lists what the router would drop or refuse', () => {
+    expect(routerProblems({ input_ids: [1], rid: 'a', sampling_params: { max_new_tokens: 8, temperature: 1 }, return_logprob: true })).toEqual([]);
+    expect(
+      routerProblems({ text: ['a', 'b'], rid: ['x', 'y'], routed_dp_rank: 0, sampling_params: { max_new_tokens: null, logit_bias: { '1': 2 } } }),
+    ).toEqual([
+      "'routed_dp_rank' is dropped by the router",
+      "a list 'text' is rejected by the router (send input_ids batches or one request per prompt)",
+      "a list 'rid' is rejected by the router",
+      'sampling_params.max_new_tokens: null is dropped by the router (the worker then uses 128)',
+      'sampling_params.logit_bias is dropped by the router',
+    ]);
+  });
+
+  it('a behindRouter client refuses such a body before sending it', async () => {
+    const client = new SglangClient('http://127.0.0.1:9', { behindRouter: true });
+    open.push(client);
+    await expect(client.generate({ input_ids: [1], sampling_params: { max_new_tokens: null } })).rejects.toThrow(
+      /would not arrive intact: sampling_params.max_new_tokens: null/,
+    );
   });
 });
