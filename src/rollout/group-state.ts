@@ -68,7 +68,8 @@ export function failureSample(options: {
     index: options.index,
     groupIndex: options.groupIndex,
     rolloutId: options.rolloutId,
-    prompt: options.prompt.prompt,
+    // Env task rows carry no prompt text: the failure sample shows the task instead.
+    prompt: options.prompt.prompt ?? JSON.stringify(options.prompt.task ?? null),
     label: options.prompt.label,
     tokens: [],
     responseLength: 0,

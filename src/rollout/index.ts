@@ -4,6 +4,8 @@ export type { BudgetLimits, BudgetStage, ConcurrencyBudgets, StageUsage } from '
 export { parseDataPath, resolveSlice } from './data-path.ts';
 export type { DataPath, RowSlice } from './data-path.ts';
 export { EngineAbortError, abortWorkers } from './engine-abort.ts';
+export { defaultTask, episodeRollout } from './episode-generate.ts';
+export type { EpisodeRolloutOptions, SandboxLease } from './episode-generate.ts';
 export type { EngineAbort, WorkerAbortFailure } from './engine-abort.ts';
 export {
   ZERO_STD_EPSILON,

@@ -9,8 +9,11 @@ import { ChatMessageRecord } from '../protocol/sample.ts';
 import type { RawRow } from './prompt-rows.ts';
 
 export interface DatasetKeys {
-  /** Default `input`: a string or an OpenAI-style message list. */
-  inputKey?: string;
+  /**
+   * Default `input`: a string or an OpenAI-style message list. `null` reads env task rows: the
+   * whole row becomes `task` (the env's taskSchema checks it) and there is no prompt text.
+   */
+  inputKey?: string | null;
   /** Default none (no label). */
   labelKey?: string;
   /** Default `metadata`: an object, or a JSON string holding one. */
@@ -22,7 +25,10 @@ export interface DatasetKeys {
 export const PromptRecord = z.object({
   /** Stable identity: `file#row` for file data, or whatever an in-memory dataset sets. */
   id: z.string().min(1),
-  prompt: z.union([z.string(), z.array(ChatMessageRecord)]),
+  /** Absent for env task rows, whose env builds the prompt from `task`. */
+  prompt: z.union([z.string(), z.array(ChatMessageRecord)]).optional(),
+  /** The env task (the raw row, for `inputKey: null`). */
+  task: z.unknown().optional(),
   label: z.unknown().optional(),
   metadata: z.record(z.string(), z.unknown()),
   tools: z.array(z.unknown()).optional(),
@@ -40,6 +46,11 @@ export function promptFromRow(raw: RawRow, keys: DatasetKeys = {}): PromptRecord
   if (raw.value === null || typeof raw.value !== 'object' || Array.isArray(raw.value))
     throw new InvalidInputError(`${where}: a row must be an object, got ${describe(raw.value)}`);
   const row = raw.value as Record<string, unknown>;
+  if (keys.inputKey === null) {
+    const record: PromptRecord = { id: `${raw.file}#${raw.row}`, task: row, metadata: {} };
+    if (keys.labelKey !== undefined && row[keys.labelKey] !== undefined) record.label = row[keys.labelKey];
+    return record;
+  }
 
   const input = row[inputKey];
   if (input === undefined || input === null) fail(inputKey, 'missing');

@@ -50,8 +50,12 @@ export interface RolloutManagerOptions {
   partialRollout?: boolean;
   /** Loss-mask the response generated under an older policy when a group resumes. */
   maskOffPolicyInPartialRollout?: boolean;
-  /** Called once per step when groups are still in flight; see `abortWorkers`. */
+  /** Aborts every request on the engines (see `abortWorkers`); called when a step closes with groups in flight. */
   abortEngines?: EngineAbort;
+  /** How long to wait for engine-aborted groups to return their partial output before cancelling them (default 2000 ms). */
+  abortGraceMs?: number;
+  /** Interval between repeated engine aborts during the grace period (default 100 ms). */
+  abortRepeatMs?: number;
   /** `drop` (default): groups with an infrastructure failure do not count; `keep`: accept them, failures marked. */
   failedGroupPolicy?: 'drop' | 'keep';
   /**
@@ -169,6 +173,8 @@ export class RolloutManager {
         }
         if (accepted >= o.batchSize || inFlight.size === 0) break;
         const { groupIndex, result } = await Promise.race([...inFlight.values()].map((entry) => entry.done));
+        // The caller aborted: leave the group in flight so closing the step carries it.
+        if (options.signal?.aborted) break;
         inFlight.delete(groupIndex);
         report.offPolicyMaskedTokens += result.offPolicyMaskedTokens;
         let finished = result.state;
@@ -239,6 +245,8 @@ export class RolloutManager {
   /** Failure accounting, then filters: what happens to a finished group. */
   async #judge(state: RolloutGroup, step: number, report: StepReport): Promise<FinishedGroup & { keepWhenInsufficient?: boolean }> {
     const samples = state.slots.flatMap((slot) => slot.samples);
+    // Like slime's metadata["start_rollout_id"]: the step a resumed group's samples were started in.
+    if (state.startStep < step) for (const sample of samples) sample.metadata.startRolloutStep = state.startStep;
     const base = { groupIndex: state.groupIndex, prompt: state.prompt, step, startStep: state.startStep, samples };
     const failures = failureStatuses(samples);
     for (const status of failures) increment(report.failedGroups, status);
@@ -249,19 +257,34 @@ export class RolloutManager {
     return { ...base, outcome: 'filtered', reason: verdict.reason, keepWhenInsufficient: verdict.keepWhenInsufficient };
   }
 
-  /** Abort what is still running, wait for it, and carry or discard it. */
+  /**
+   * Abort what is still running, wait for it, and carry or discard it. Engines first, as slime
+   * does: an engine-side abort ends each request with its partial output (which resume continues
+   * from), while cancelling our side of the HTTP call would lose it. The abort is repeated until
+   * the groups settle, to catch turns started in between; past the grace period the episode
+   * signals fire as well.
+   */
   async #closeStep(inFlight: Map<number, InFlight>, step: number, report: StepReport, signal?: AbortSignal): Promise<void> {
     if (inFlight.size === 0) return;
     const entries = [...inFlight.values()];
-    for (const entry of entries) entry.controller.abort(new AbortedError(`rollout step ${step} has enough groups`));
-    if (this.#options.abortEngines) {
-      try {
-        await this.#options.abortEngines({ signal });
-      } catch (error) {
-        report.engineAbortError = (error as Error)?.message ?? String(error);
+    const settled = Promise.all(entries.map((entry) => entry.done));
+    const abortEngines = this.#options.abortEngines;
+    if (abortEngines && !signal?.aborted) {
+      let finished = false;
+      void settled.then(() => (finished = true));
+      const deadline = performance.now() + (this.#options.abortGraceMs ?? 2_000);
+      while (!finished && performance.now() < deadline) {
+        try {
+          await abortEngines({});
+        } catch (error) {
+          report.engineAbortError = (error as Error)?.message ?? String(error);
+          break;
+        }
+        await Promise.race([settled, sleep(this.#options.abortRepeatMs ?? 100)]);
       }
     }
-    const results = await Promise.all(entries.map((entry) => entry.done));
+    for (const entry of entries) entry.controller.abort(new AbortedError(`rollout step ${step} has enough groups`));
+    const results = await settled;
     for (const { result } of results) {
       report.offPolicyMaskedTokens += result.offPolicyMaskedTokens;
       const samples = result.state.slots.flatMap((slot) => slot.samples);
@@ -279,6 +302,10 @@ export class RolloutManager {
       }
     }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** Close every unfinished slot with a failure sample (its partial samples are replaced, not scored). */

@@ -7,19 +7,35 @@ import type { SampleGenerateContext, SampleGenerateHook } from '../../src/rollou
 import { perSampleGenerate } from '../../src/rollout/per-sample-generate.ts';
 import { PromptSource } from '../../src/rollout/prompt-source.ts';
 import { RolloutStepError } from '../../src/rollout/rollout-errors.ts';
-import { RolloutManager, type FinishedGroup } from '../../src/rollout/rollout-manager.ts';
+import { RolloutManager, type FinishedGroup, type RolloutManagerOptions } from '../../src/rollout/rollout-manager.ts';
 import { makeSample, records, slotIds, tick } from './helpers.ts';
 
 type Behaviour = 'mixed' | 'zero' | 'hang' | 'sandbox' | 'engine' | 'crash';
 
+/** Stands in for an engine: `abortAll` ends every hanging request, as `/abort_request` would. */
+class FakeEngine extends EventTarget {
+  aborts = 0;
+  abortAll = async (): Promise<void> => {
+    this.aborts++;
+    this.dispatchEvent(new Event('abort'));
+  };
+}
+
 /** A per-sample hook whose behaviour is scripted per group index. */
-function scripted(script: Record<number, Behaviour>, log: { calls: SampleGenerateContext[]; abortedSeen: number }): SampleGenerateHook {
+function scripted(
+  script: Record<number, Behaviour>,
+  log: { calls: SampleGenerateContext[]; abortedSeen: number },
+  engine?: FakeEngine,
+): SampleGenerateHook {
   return async (ctx) => {
     log.calls.push(ctx);
     const base = { index: ctx.index, groupIndex: ctx.groupIndex, rolloutId: ctx.rolloutId };
     const behaviour = script[ctx.groupIndex] ?? 'hang';
     if (behaviour === 'hang') {
-      await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+      await new Promise<void>((resolve) => {
+        ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        engine?.addEventListener('abort', () => resolve(), { once: true });
+      });
       log.abortedSeen++;
       return makeSample({ ...base, status: 'aborted', responseTokens: [9] });
     }
@@ -30,25 +46,25 @@ function scripted(script: Record<number, Behaviour>, log: { calls: SampleGenerat
   };
 }
 
-function harness(options: { script: Record<number, Behaviour>; batchSize: number; overSamplingBatchSize?: number; n?: number; prompts?: number }) {
+function harness(
+  options: { script: Record<number, Behaviour>; batchSize: number; overSamplingBatchSize?: number; n?: number } & Partial<RolloutManagerOptions>,
+) {
   const log = { calls: [] as SampleGenerateContext[], abortedSeen: 0 };
   const accepted: FinishedGroup[] = [];
   const discarded: FinishedGroup[] = [];
-  let engineAborts = 0;
+  const engine = new FakeEngine();
+  const { script, n, ...rest } = options;
   const manager = new RolloutManager({
-    source: new PromptSource(records(options.prompts ?? 40)),
-    nSamplesPerPrompt: options.n ?? 4,
-    batchSize: options.batchSize,
-    overSamplingBatchSize: options.overSamplingBatchSize,
-    generate: perSampleGenerate(scripted(options.script, log)),
+    source: new PromptSource(records(40)),
+    nSamplesPerPrompt: n ?? 4,
+    generate: perSampleGenerate(scripted(script, log, engine)),
     filters: [checkRewardNonzeroStd],
-    abortEngines: async () => {
-      engineAborts++;
-    },
+    abortEngines: engine.abortAll,
     onGroup: (group) => void accepted.push(group),
     onDiscard: (group) => void discarded.push(group),
+    ...rest,
   });
-  return { manager, log, accepted, discarded, engineAborts: () => engineAborts };
+  return { manager, log, accepted, discarded, engineAborts: () => engine.aborts };
 }
 
 describe('over-sampling with dynamic filters', () => {
@@ -77,7 +93,7 @@ describe('over-sampling with dynamic filters', () => {
     });
     expect(h.accepted.map((g) => g.groupIndex).sort((a, b) => a - b)).toEqual([1, 6, 8]);
     expect(h.accepted.every((g) => g.outcome === 'accepted' && g.samples.length === 4)).toBe(true);
-    // Every episode still running saw its signal fire, and the engines were told once.
+    // Every episode still running was ended by the engine abort, sent once: it settled them all.
     expect(h.log.abortedSeen).toBe(20);
     expect(h.engineAborts()).toBe(1);
     // Nothing is lost: dropped, failed and aborted groups all reach onDiscard with their reason.
@@ -101,6 +117,28 @@ describe('over-sampling with dynamic filters', () => {
       [1, 4, 'g1-s1'],
       [1, 5, 'g1-s2'],
     ]);
+  });
+
+  it('cancels episodes through their signal when the engines do not end them in the grace period', async () => {
+    const h = harness({ batchSize: 1, overSamplingBatchSize: 3, script: { 0: 'mixed' }, abortEngines: async () => {}, abortGraceMs: 30, abortRepeatMs: 10 });
+    const report = await h.manager.step(0);
+    expect(report.aborted).toEqual({ groups: 2, samples: 8 });
+    expect(h.log.abortedSeen).toBe(8);
+  });
+
+  it('records an engine abort failure in the report and still cancels the episodes', async () => {
+    const h = harness({
+      batchSize: 1,
+      overSamplingBatchSize: 2,
+      script: { 0: 'mixed' },
+      abortEngines: async () => {
+        throw new Error('abort_request failed on 1 worker(s): http://w1: HTTP 500');
+      },
+    });
+    const report = await h.manager.step(0);
+    expect(report.engineAbortError).toBe('abort_request failed on 1 worker(s): http://w1: HTTP 500');
+    expect(report.aborted.groups).toBe(1);
+    expect(h.log.abortedSeen).toBe(4);
   });
 
   it('does not abort anything when the step fills exactly', async () => {
