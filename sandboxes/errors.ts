@@ -86,6 +86,7 @@ export type SandboxFileErrorKind =
   | 'exists'
   | 'os_error'
   | 'bad_request'
+  | 'busy'
   | 'internal';
 
 /**

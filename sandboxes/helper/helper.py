@@ -447,7 +447,15 @@ def main():
         if req.get('op') == 'upload':  # ordered chunks: append inline, no answer
             UPLOADS.setdefault(req['upload'], io.BytesIO()).write(base64.b64decode(req['data']))
             continue
-        threading.Thread(target=handle, args=(req,), daemon=True).start()
+        if req.get('op') == 'cancel':  # inline: it must work even when no thread can start
+            handle(req)
+            continue
+        try:
+            threading.Thread(target=handle, args=(req,), daemon=True).start()
+        except RuntimeError:
+            # The pids limit is exhausted (a fork bomb): answer now instead of dying.
+            send({'id': req.get('id'), 'ev': 'done', 'ok': False,
+                  'error': {'kind': 'busy', 'message': 'cannot start: the sandbox process limit is reached'}})
     for proc in list(RUNNING.values()):
         kill_group(proc)
 

@@ -12,7 +12,12 @@ describe('sandbox limits', () => {
   it('contains a fork bomb: the pids limit holds, the timeout ends it, the sandbox and its neighbour live on', async () => {
     await using bomb = await pool.acquire({ limits: { pids: 64 } });
     await using neighbour = await pool.acquire({ limits: { pids: 64 } });
-    const r = await bomb.exec('bomb() { bomb | bomb & }; bomb; sleep 5', { timeoutMs: 3000 });
+    const running = bomb.exec('bomb() { bomb | bomb & }; bomb; sleep 5', { timeoutMs: 3000 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Mid-bomb the helper still answers: the command either runs or is refused, never a crash.
+    const during = await bomb.exec('echo during', { timeoutMs: 1500 });
+    expect(during.stdout === 'during\n' || during.exitCode === 126 || during.timedOut).toBe(true);
+    const r = await running;
     expect(r.timedOut).toBe(true);
     // The limit is the container's, so the host's own process table never saw the flood.
     const max = await bomb.exec('cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max');
