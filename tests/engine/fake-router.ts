@@ -11,9 +11,10 @@ export interface FakeRouter {
   close(): Promise<void>;
 }
 
-export async function startFakeRouter(options: { legacy?: boolean } = {}): Promise<FakeRouter> {
+export async function startFakeRouter(options: { legacy?: boolean; port?: number; host?: string; workerUrls?: string[] } = {}): Promise<FakeRouter> {
   const workers = new Map<string, string>(); // id → url
   const log: string[] = [];
+  for (const url of options.workerUrls ?? []) workers.set(randomUUID(), url);
   const server = createServer(async (req, res) => {
     let body = '';
     for await (const chunk of req) body += chunk;
@@ -54,7 +55,7 @@ export async function startFakeRouter(options: { legacy?: boolean } = {}): Promi
     res.writeHead(404);
     res.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     workers,

@@ -10,7 +10,7 @@ import { planFleet } from '../../src/engine/fleet-plan.ts';
 import { SglangClient } from '../../src/engine/sglang-client.ts';
 import type { GenerateResponse } from '../../src/engine/sglang-types.ts';
 import { WeightSync } from '../../src/engine/weight-sync.ts';
-import { startFakeRouter, type FakeRouter } from './fake-router.ts';
+import { startFakeRouter } from './fake-router.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'physarum-fleet-'));
@@ -34,38 +34,36 @@ async function consecutiveFreePorts(count: number): Promise<number> {
 }
 
 let fleet: SglangFleet | undefined;
-let router: FakeRouter | undefined;
 afterAll(async () => {
   await fleet?.stop();
-  await router?.close();
 });
 
 const waitEvent = <T>(name: string): Promise<T> => new Promise((resolve) => fleet!.once(name, resolve));
 
 describe('SglangFleet with spawned scripted engines', () => {
-  it('starts, registers, restarts a killed engine and re-registers it at the latest weights', async () => {
-    router = await startFakeRouter();
-    const plan = planFleet({ modelPath: 'scripted', engines: 2, basePort: await consecutiveFreePorts(2), router: false });
+  it('starts engines and router, restarts a killed engine and re-registers it at the latest weights', async () => {
+    const plan = planFleet({ modelPath: 'scripted', engines: 2, basePort: await consecutiveFreePorts(3) });
     const logs: string[] = [];
     fleet = await SglangFleet.start({
       plan,
-      routerUrl: router.url,
       healthIntervalMs: 150,
       healthTimeoutMs: 5_000,
       restartBackoffMs: 50,
       startupTimeoutMs: 90_000,
       onLog: (source, line) => logs.push(`${source}: ${line}`),
-      // Run scripted engines where SGLang would run: same ports, same health protocol.
-      rewriteCommand: (launch) => ({
-        ...launch,
-        command: process.execPath,
-        args: ['--import', 'tsx', path.join(root, 'src/engine/scripted-main.ts'), '--script', scriptFile, '--host', launch.host, '--port', String(launch.port)],
-      }),
+      // Scripted engines where SGLang would run and a fake router where sglang_router would:
+      // same ports, same flags, same health and worker protocols.
+      rewriteCommand: (launch) =>
+        launch.role === 'engine'
+          ? { ...launch, command: process.execPath, args: ['--import', 'tsx', path.join(root, 'src/engine/scripted-main.ts'), '--script', scriptFile, '--host', launch.host, '--port', String(launch.port)] }
+          : { ...launch, command: process.execPath, args: ['--import', 'tsx', path.join(root, 'tests/engine/fake-router-main.ts'), ...launch.args.slice(2)] },
     });
     const urls = plan.engines.map((e) => e.url);
+    const router = fleet.router!;
     expect(fleet.urls).toEqual(urls);
-    expect([...router.workers.values()].sort()).toEqual([...urls].sort());
-    expect(logs.some((l) => l.includes('ready to roll'))).toBe(true);
+    expect(fleet.generateUrl).toBe(plan.router!.url);
+    expect((await router.workerUrls()).sort()).toEqual([...urls].sort());
+    expect(logs.some((l) => l.startsWith('router: fake router') && l.includes('2 workers'))).toBe(true);
 
     // A disk weight update across the fleet, so the restarted engine has something to catch up on.
     const sync = new WeightSync({ engines: fleet });
@@ -73,20 +71,26 @@ describe('SglangFleet with spawned scripted engines', () => {
 
     const victim = fleet.engines[0]!;
     const oldPid = victim.pid!;
-    const unhealthy = waitEvent<{ url: string; reason: string }>('engine-unhealthy');
+    let workersWhileDown: string[] = [];
+    const unhealthy = new Promise<{ url: string; reason: string }>((resolve) =>
+      fleet!.once('engine-unhealthy', async (event) => {
+        workersWhileDown = await router.workerUrls();
+        resolve(event);
+      }),
+    );
     const restarted = waitEvent<{ url: string; restarts: number }>('engine-restarted');
     process.kill(oldPid, 'SIGKILL');
     expect(await unhealthy).toMatchObject({ url: victim.url, reason: expect.stringContaining('killed by SIGKILL') });
     expect(await restarted).toEqual({ url: victim.url, restarts: 1 });
+    expect(workersWhileDown).toEqual([urls[1]]);
 
-    // A real restart: a third process printed its readiness line (the killed one is gone).
+    // A real restart: a second process printed its readiness line (the killed one is gone).
     expect(logs.filter((l) => l.startsWith('engine 0:') && l.includes('ready to roll'))).toHaveLength(2);
     expect(() => process.kill(oldPid, 0)).toThrow();
     const now = fleet.engines[0]!;
     expect(now.pid).not.toBe(oldPid);
     expect([now.state, now.inRotation]).toEqual(['healthy', true]);
-    expect(router.log.filter((l) => l.startsWith('DELETE /workers/'))).toHaveLength(1);
-    expect([...router.workers.values()].sort()).toEqual([...urls].sort());
+    expect((await router.workerUrls()).sort()).toEqual([...urls].sort());
     const client = new SglangClient(victim.url);
     const reply = (await client.generate({ text: 'ping' })) as GenerateResponse;
     expect(reply.text).toBe('pong');
