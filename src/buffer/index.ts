@@ -11,3 +11,4 @@ export * from './wire.ts';
 export * from './server.ts';
 export * from './debug.ts';
 export * from './slime-export.ts';
+export * from './env-rubric.ts';

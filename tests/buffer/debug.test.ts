@@ -145,3 +145,35 @@ describe('slime export', () => {
     expect(out.samples.map((s) => s.rollout_id)).toEqual([0, 0, 1]);
   });
 });
+
+describe('env rubric adapter', () => {
+  it('re-scores with an env rubric: weighted rewards, metrics, and a throwing function becomes verifier_error', async () => {
+    const { rubric } = await import('../../src/env/rubric.ts');
+    const { sampleRubricFromEnv } = await import('../../src/buffer/env-rubric.ts');
+    const buffer = open();
+    await buffer.ingest([
+      makeSample(1, { response: 'answer: 42', label: '42', reward: 0 }),
+      makeSample(2, { response: 'answer: 41', label: '42', reward: 0 }),
+      makeSample(3, { response: 'boom', label: '42', reward: 0 }),
+    ]);
+    const r = rubric<{ label: string }>({
+      rewards: {
+        correct: { weight: 2, fn: (ctx) => ctx.completion.endsWith(ctx.task.label) },
+        sane: (ctx) => {
+          if (ctx.completion === 'boom') throw new Error('cannot parse');
+          return ctx.messages.at(-1)?.role === 'assistant' && ctx.role === 'policy';
+        },
+      },
+      metrics: { length: (ctx) => ctx.completion.length },
+    });
+    const report = await rescore(buffer, sampleRubricFromEnv(r, { task: (s) => ({ label: String(s.label) }) }));
+    expect(report).toEqual({ rescored: 2, failed: 1, skipped: 0 });
+    const [group] = buffer.groups();
+    expect(group!.samples.map((s) => [s.sample.reward, s.sample.rewards, s.sample.status])).toEqual([
+      [3, { correct: 1, sane: 1, length: 10 }, 'completed'],
+      [1, { correct: 0, sane: 1, length: 10 }, 'completed'],
+      [null, {}, 'verifier_error'],
+    ]);
+    expect(group!.samples[2]!.sample.statusReason).toMatch(/reward 'sane' threw: cannot parse/);
+  });
+});
