@@ -12,7 +12,7 @@ import { startScriptedServer, loadScript, type ScriptedServer } from '../engine/
 import { SglangClient } from '../engine/sglang-client.ts';
 import type { SamplingParams } from '../engine/sglang-types.ts';
 import { asAgents, type GenerateEngine } from '../env/agents.ts';
-import { runEpisode } from '../env/episode.ts';
+import { runEpisode, type RunEpisodeOptions } from '../env/episode.ts';
 import { loadEnv, type AnyEnv } from '../env/load-env.ts';
 import { scoreGroup } from '../env/rubric.ts';
 import { formatSummary, summarizeSamples, type RolloutSummary } from '../env/summary.ts';
@@ -76,6 +76,25 @@ export async function openEngine(spec: string, tokenizer: Tokenizer, options: { 
   return { engine: client, description: url.href, close: () => client.close() };
 }
 
+/**
+ * For envs that declare a `sandbox` spec: a Docker sandbox pool (loaded only then) and an opener
+ * that gives each episode its own sandbox. `close` tears the pool down.
+ */
+export async function sandboxOpener(env: AnyEnv): Promise<{ open: RunEpisodeOptions['openSandbox']; close(): Promise<void> } | undefined> {
+  const spec = asAgents(env).sandbox;
+  if (spec === undefined || spec === null) return undefined;
+  const { SandboxPool, parseSandboxSpec } = await import('../../sandboxes/index.ts');
+  const resolved = parseSandboxSpec(spec as Parameters<typeof parseSandboxSpec>[0]);
+  const pool = new SandboxPool();
+  return {
+    open: async (signal) => {
+      const sandbox = await pool.acquire(resolved, { signal });
+      return { sandbox, release: () => sandbox[Symbol.asyncDispose]() };
+    },
+    close: () => pool.close(),
+  };
+}
+
 export interface RolloutRunOptions {
   env: AnyEnv;
   tasks: unknown[];
@@ -90,6 +109,8 @@ export interface RolloutRunOptions {
   /** Called with each finished group (already group-scored), in completion order. */
   onGroup?: (samples: Sample[]) => void | Promise<void>;
   onEpisode?: (done: number, total: number, sample: Sample | undefined) => void;
+  /** One sandbox per episode (see `sandboxOpener`). */
+  openSandbox?: RunEpisodeOptions['openSandbox'];
   signal?: AbortSignal;
 }
 
@@ -113,6 +134,7 @@ export async function runRollout(options: RolloutRunOptions): Promise<{ samples:
               ...(options.toolCallFormat ? { toolCallFormat: options.toolCallFormat } : {}),
               ...(options.templateKwargs ? { templateKwargs: options.templateKwargs } : {}),
               ...(options.signal ? { signal: options.signal } : {}),
+              ...(options.openSandbox ? { openSandbox: options.openSandbox } : {}),
             });
             options.onEpisode?.(++done, total, result.samples[0]);
             return result.samples;
@@ -193,7 +215,9 @@ export const command: Command = {
     }
     const out = createWriteStream(values.out, { fd });
     let opened: OpenedEngine | undefined;
+    let sandboxes: Awaited<ReturnType<typeof sandboxOpener>>;
     try {
+      sandboxes = await sandboxOpener(env);
       const chat = await loadChat(values.tokenizer);
       opened = await openEngine(values.engine, chat.tokenizer);
       const { summary } = await runRollout({
@@ -203,6 +227,7 @@ export const command: Command = {
         ...(values.thinking ? {} : { templateKwargs: { enable_thinking: false } }),
         onGroup: async (group) => writeLine(out, group.map((s) => JSON.stringify(s) + '\n').join('')),
         onEpisode: progressReporter(process.stderr, values.progress),
+        ...(sandboxes ? { openSandbox: sandboxes.open } : {}),
       });
       out.end();
       await once(out, 'finish');
@@ -212,6 +237,7 @@ export const command: Command = {
     } finally {
       out.destroy();
       await opened?.close();
+      await sandboxes?.close();
     }
   },
 };

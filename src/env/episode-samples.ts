@@ -1,13 +1,16 @@
 /**
- * Turns a role's ledger segments into `Sample`s (one per fork, sharing the rolloutId), validated
- * with the protocol schema. Tokens of a turn an abort cut short are appended as a sampled span,
+ * Scores every training role and turns its ledger segments into `Sample`s (one per fork, sharing
+ * the rolloutId), validated with the protocol schema. Tokens of a turn an abort cut short are appended as a sampled span,
  * so an aborted sample keeps everything that was generated.
  */
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { Sample, SAMPLE_SCHEMA_VERSION, type SampleStatus, type Span } from '../protocol/sample.ts';
-import type { PartialOutput, RoleRuntime } from './episode-role.ts';
+import type { GenerateEngine, MultiAgentEnv } from './agents.ts';
+import { RoleRuntime, type PartialOutput } from './episode-role.ts';
+import { describeError, statusForError } from './failure-status.ts';
 import type { LedgerSegmentLike } from './ledger.ts';
-import type { Message } from './types.ts';
+import { scoreEpisode } from './rubric.ts';
+import type { Message, StepRecord } from './types.ts';
 
 export interface SampleFields {
   index: number;
@@ -82,4 +85,62 @@ export function buildSamples(role: RoleRuntime, tokenizer: Tokenizer, fields: Sa
       metadata: { ...fields.metadata, forkCount: segments.length },
     });
   });
+}
+
+export interface ScoreRolesInput {
+  program: MultiAgentEnv<any, any>;
+  roles: ReadonlyMap<string, RoleRuntime>;
+  task: unknown;
+  state: unknown;
+  steps: readonly StepRecord[];
+  status: SampleStatus;
+  statusReason: string | undefined;
+  signal: AbortSignal;
+  sandbox: unknown;
+  tokenizer: Tokenizer;
+  /** For roles that never started (reset failed): an empty runtime still yields a sample. */
+  fallbackEngine: GenerateEngine;
+  opening: Record<string, Message[]>;
+  /** Tokens of the turn an abort cut short, and whose they are. */
+  partial: { role: string; output: PartialOutput } | undefined;
+  fields: Pick<SampleFields, 'index' | 'groupIndex' | 'rolloutId' | 'metadata'>;
+}
+
+/** Rubric per training role (only `completed`/`truncated` episodes are scored), then samples. */
+export async function scoreRoles(input: ScoreRolesInput): Promise<Sample[]> {
+  const { program, status, signal } = input;
+  const names = Object.keys(program.roles);
+  const samples: Sample[] = [];
+  for (const name of names.filter((n) => program.roles[n]!.trains ?? true)) {
+    const role = input.roles.get(name) ?? new RoleRuntime(name, program.roles[name]!, input.fallbackEngine, input.opening[name] ?? [], undefined);
+    let reward: number | null = null;
+    let rewards: Record<string, number> = {};
+    let roleStatus = status;
+    let roleReason = input.statusReason;
+    if (status === 'completed' || status === 'truncated') {
+      try {
+        const completion = [...role.messages].reverse().find((m) => m.role === 'assistant')?.content ?? '';
+        ({ reward, rewards } = await scoreEpisode(program.rubric, {
+          task: input.task, state: input.state, messages: role.messages, steps: input.steps, completion, role: name, status, sandbox: input.sandbox, signal,
+        }));
+      } catch (error) {
+        roleStatus = statusForError(error, signal) === 'aborted' ? 'aborted' : 'verifier_error';
+        roleReason = describeError(error);
+        reward = null;
+      }
+    }
+    const fields: SampleFields = {
+      ...input.fields,
+      // Each role's trajectory is its own rollout; its forks share the id.
+      rolloutId: names.length > 1 ? `${input.fields.rolloutId}:${name}` : input.fields.rolloutId,
+      label: program.label(input.task),
+      status: roleStatus,
+      statusReason: roleReason,
+      reward,
+      rewards,
+      opening: input.opening[name] ?? [],
+    };
+    samples.push(...buildSamples(role, input.tokenizer, fields, input.partial?.role === name ? input.partial.output : undefined));
+  }
+  return samples;
 }

@@ -16,11 +16,10 @@ import type { Sample, SampleStatus } from '../protocol/sample.ts';
 import { asAgents, isChatEngine, type AgentsStepResult, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
 import type { Env } from './env.ts';
 import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts';
-import { buildSamples } from './episode-samples.ts';
+import { scoreRoles } from './episode-samples.ts';
 import { checkSnapshot, EPISODE_SNAPSHOT_VERSION, type EpisodeSnapshot } from './episode-snapshot.ts';
 import { describeError, statusForError } from './failure-status.ts';
 import { createLedger, restoreLedger } from './ledger-factory.ts';
-import { scoreEpisode } from './rubric.ts';
 import { anyOf, checkStop, stepCountIs, type StopDecision } from './stop.ts';
 import { parseTask } from './task.ts';
 import type { AssistantReply, EnvContext, Message, StepRecord } from './types.ts';
@@ -40,6 +39,11 @@ export interface RunEpisodeOptions {
   index: number;
   signal?: AbortSignal;
   sandbox?: unknown;
+  /**
+   * Acquires the episode's sandbox inside the runner instead (released when the episode ends,
+   * after scoring). A failure to acquire ends the episode with status `sandbox_error`.
+   */
+  openSandbox?: (signal: AbortSignal) => Promise<{ sandbox: unknown; release(): Promise<void> }>;
   resume?: EpisodeSnapshot;
   /** Lowers the env's turn limit for this run. */
   maxTurns?: number;
@@ -142,7 +146,12 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     });
   };
 
+  let lease: { sandbox: unknown; release(): Promise<void> } | undefined;
   try {
+    if (options.openSandbox) {
+      lease = await options.openSandbox(signal);
+      ctx.sandbox = lease.sandbox;
+    }
     if (resume) {
       ctx.state = resume.state;
       for (const [name, saved] of Object.entries(resume.roles)) {
@@ -201,46 +210,17 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   }
 
   for (const role of roles.values()) metrics.forks = (metrics.forks ?? 0) + Math.max(0, (role.ledger?.forkCount ?? 1) - 1);
-  const samples: Sample[] = [];
-  const trained = Object.keys(program.roles).filter((n) => program.roles[n]!.trains ?? true);
-  const multiRole = Object.keys(program.roles).length > 1;
-  for (const name of trained) {
-    const role = roles.get(name) ?? makeFallbackRole(name);
-    let reward: number | null = null;
-    let rewards: Record<string, number> = {};
-    let roleStatus = status;
-    let roleReason = statusReason;
-    if (status === 'completed' || status === 'truncated') {
-      try {
-        const completion = [...role.messages].reverse().find((m) => m.role === 'assistant')?.content ?? '';
-        ({ reward, rewards } = await scoreEpisode(program.rubric, {
-          task, state: ctx.state, messages: role.messages, steps, completion, role: name, status, sandbox: options.sandbox, signal,
-        }));
-      } catch (error) {
-        roleStatus = statusForError(error, signal) === 'aborted' ? 'aborted' : 'verifier_error';
-        roleReason = describeError(error);
-        reward = null;
-      }
-    }
-    samples.push(
-      ...buildSamples(role, options.chat.tokenizer, {
-        index: options.index,
-        groupIndex: options.groupIndex,
-        rolloutId: multiRole ? `${options.rolloutId}:${name}` : options.rolloutId,
-        label: program.label(task),
-        status: roleStatus,
-        statusReason: roleReason,
-        reward,
-        rewards,
-        metadata: { metrics: { ...metrics } },
-        opening: opening[name] ?? [],
-      }, inFlight?.role === name ? partial : undefined),
-    );
-  }
-
-  function makeFallbackRole(name: string): RoleRuntime {
-    // reset failed before this role existed: an empty runtime, so the failure still yields a sample.
-    return new RoleRuntime(name, program.roles[name]!, options.engine, opening[name] ?? [], undefined);
+  let samples: Sample[];
+  try {
+    samples = await scoreRoles({
+      program, roles, task, state: ctx.state, steps, status, statusReason, signal, sandbox: ctx.sandbox, tokenizer: options.chat.tokenizer,
+      fallbackEngine: options.engine, opening, partial: partial && inFlight ? { role: inFlight.role, output: partial } : undefined,
+      fields: { index: options.index, groupIndex: options.groupIndex, rolloutId: options.rolloutId, metadata: { metrics: { ...metrics } } },
+    });
+  } finally {
+    // Released after scoring (rubrics may grade inside the sandbox). A failed release is the pool's
+    // to clean up (its reaper), not a lost episode.
+    await lease?.release().catch(() => emit('sandbox_release_errors', 1));
   }
 
   const result: EpisodeResult = { samples, metrics };

@@ -7,7 +7,7 @@ import type { GenerateRequest, GenerateResponse } from '../../src/engine/sglang-
 import { ToolEnv } from '../../src/env/env.ts';
 import { runEpisode, type RunEpisodeOptions } from '../../src/env/episode.ts';
 import { InvalidTaskError } from '../../src/env/errors.ts';
-import { rubric } from '../../src/env/rubric.ts';
+import { rubric, type RewardContext } from '../../src/env/rubric.ts';
 import { anyOf, hasToolCall, tokenBudgetIs } from '../../src/env/stop.ts';
 import { tool } from '../../src/env/tool.ts';
 import { PhysarumError } from '../../src/protocol/errors.ts';
@@ -46,13 +46,13 @@ const base = (overrides: Partial<RunEpisodeOptions> = {}): RunEpisodeOptions => 
 /** An env whose single `probe` tool does what the test needs. */
 class ProbeEnv extends ToolEnv<{ mode: string }> {
   readonly taskSchema = z.object({ mode: z.string() });
-  constructor(private readonly behaviour: (turn: number) => unknown, private readonly scorer: () => number = () => 1) {
+  constructor(private readonly behaviour: (turn: number) => unknown, private readonly scorer: (ctx: RewardContext) => number = () => 1) {
     super();
   }
   readonly tools = {
     probe: tool({ description: 'probe', inputSchema: z.object({}), timeoutMs: 50, execute: (_input, ctx) => this.behaviour(ctx.turn) as string }),
   };
-  readonly rubric = rubric({ rewards: { score: () => this.scorer() } });
+  readonly rubric = rubric({ rewards: { score: (ctx) => this.scorer(ctx) } });
   reset({ task }: { task: { mode: string } }) {
     return [{ role: 'user' as const, content: `${task.mode}: go` }];
   }
@@ -131,6 +131,37 @@ describe('runEpisode', () => {
     }
     const broken = await runEpisode(base({ env: new BrokenReset(() => 'x'), task: { mode: 'probe' } }));
     expect(broken.samples[0]).toMatchObject({ status: 'env_error', reward: null, tokens: [], statusReason: 'TypeError: undefined is not a function' });
+  });
+
+  it('openSandbox: tools and rubric see the sandbox, release comes after scoring, acquire failure is sandbox_error', async () => {
+    const events: string[] = [];
+    const box = { name: 'box-1' };
+    const seenByRubric: unknown[] = [];
+    const env = new ProbeEnv((turn) => `turn ${turn}`, (c) => {
+      seenByRubric.push(c.sandbox);
+      events.push('score');
+      return 1;
+    });
+    const openSandbox = async () => (events.push('acquire'), { sandbox: box, release: async () => void events.push('release') });
+    const ok = await runEpisode(base({ env, task: { mode: 'probe' }, openSandbox }));
+    expect(ok.samples[0]).toMatchObject({ status: 'completed', rewards: { score: 1 } });
+    expect(seenByRubric).toEqual([box]);
+    expect(events).toEqual(['acquire', 'score', 'release']);
+
+    const failing = async () => {
+      throw new PhysarumError('PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE', 'docker is not running');
+    };
+    const down = await runEpisode(base({ env: new ProbeEnv(() => 'x'), task: { mode: 'probe' }, openSandbox: failing }));
+    expect(down.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE: docker is not running' });
+
+    const released: string[] = [];
+    const broken = await runEpisode(base({
+      env: new ProbeEnv(() => { throw new PhysarumError('PHYSARUM_SANDBOX', 'gone'); }), task: { mode: 'probe' },
+      openSandbox: async () => ({ sandbox: box, release: async () => { released.push('r'); throw new Error('already gone'); } }),
+    }));
+    expect(broken.samples[0]!.status).toBe('sandbox_error');
+    expect(released).toEqual(['r']);
+    expect(broken.metrics.sandbox_release_errors).toBe(1);
   });
 
   it('a tool that throws an ordinary error is an observation, not a failure', async () => {
