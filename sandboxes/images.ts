@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureBaseImage } from './base-image.ts';
+import { BASE_IMAGE_REPO, ensureBaseImage } from './base-image.ts';
 import { imageExists, LABELS, OWNER_HOST } from './engine.ts';
 import { SandboxError, toSandboxError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
@@ -60,7 +60,7 @@ function followOrFail(docker: Docker, stream: NodeJS.ReadableStream, what: strin
 }
 
 async function resolveSourceImage(docker: Docker, spec: ResolvedSandboxSpec, options: ImageOptions): Promise<string> {
-  if (spec.image === undefined) return ensureBaseImage(docker, options);
+  if (spec.image === undefined || spec.image === BASE_IMAGE_REPO) return ensureBaseImage(docker, options);
   if (typeof spec.image !== 'string') return buildEnvImage(docker, spec.image, options);
   if (await imageExists(docker, spec.image)) return spec.image;
   try {
@@ -76,7 +76,8 @@ async function resolveSourceImage(docker: Docker, spec: ResolvedSandboxSpec, opt
 export async function resolveSandboxImage(docker: Docker, spec: ResolvedSandboxSpec, options: ImageOptions = {}): Promise<string> {
   const source = await resolveSourceImage(docker, spec, options);
   // The base image already has a writable /workspace for uid 1000: nothing to set up.
-  if (spec.setup.length === 0 && spec.image === undefined && spec.workdir === '/workspace' && spec.user === '1000:1000') return source;
+  const isBase = spec.image === undefined || spec.image === BASE_IMAGE_REPO;
+  if (spec.setup.length === 0 && isBase && spec.workdir === '/workspace' && spec.user === '1000:1000') return source;
   const sourceId = (await docker.getImage(source).inspect()).Id;
   const network = spec.setupNetwork ?? spec.network;
   const tag = `physarum/setup:${hashOf(sourceId, spec.setup, spec.workdir, spec.user, network)}`;

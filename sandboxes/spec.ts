@@ -21,7 +21,7 @@ export const DockerfileImageSchema = z.object({
 });
 
 export const SandboxSpecSchema = z.object({
-  /** Image: omitted = physarum's base image; a string = an image reference; or a Dockerfile. */
+  /** Image: omitted (or `physarum/base`) = physarum's base image; a string = an image reference; or a Dockerfile. */
   image: z.union([z.string().min(1), DockerfileImageSchema]).optional(),
   /** The env's own setup commands, run once as root and cached as an image per (image, setup). */
   setup: z.array(z.string()).default([]),
@@ -58,5 +58,6 @@ export function hashOf(...parts: unknown[]): string {
 
 /** The key of containers built from `imageRef` with this spec: same key = interchangeable. */
 export function poolKey(imageRef: string, spec: ResolvedSandboxSpec): string {
-  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user);
+  // statePaths does not change the container, but forks read it from the key's spec.
+  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user, spec.statePaths);
 }

@@ -14,7 +14,7 @@ export { clip, formatExecResult, numberLines } from './output.ts';
 export { sandboxOf, fileErrorResult, toolError, type SandboxToolContext } from './context.ts';
 
 /** The standard coding-agent tool set, keyed by the names models know them by. */
-export function codingTools(options: { bash?: BashToolOptions; python?: PythonToolOptions } = {}): ToolSet {
+export function codingTools(options: { bash?: BashToolOptions; python?: PythonToolOptions } = {}) {
   return {
     bash: options.bash ? bashTool(options.bash) : bash,
     python: options.python ? pythonTool(options.python) : python,
@@ -24,5 +24,5 @@ export function codingTools(options: { bash?: BashToolOptions; python?: PythonTo
     find,
     grep,
     submit,
-  };
+  } satisfies ToolSet;
 }

@@ -14,6 +14,8 @@ describe('sandbox images', () => {
     const pool = newPool();
     await using sb = await pool.acquire({});
     expect(sb.image).toBe(tag);
+    await using named = await pool.acquire({ image: 'physarum/base' });
+    expect(named.image).toBe(tag);
     const r = await sb.exec('bash --version | head -1; ls --version | head -1; python3 --version; git --version; grep VERSION_CODENAME /etc/os-release');
     expect(r.stdout).toMatch(/GNU bash.*\n.*coreutils.*\nPython 3\.11.*\ngit version .*\nVERSION_CODENAME=bookworm/);
   });
