@@ -102,7 +102,7 @@ export async function loadHook<T extends (...args: any[]) => unknown>(
     throw new InvalidInputError(`hook "${spec}": importing ${absolute} failed: ${(error as Error).message}`, { cause: error });
   }
   if (!(exportName in module)) {
-    const names = Object.keys(module).join(', ') || '(none)';
+    const names = Object.keys(module).sort().join(', ') || '(none)';
     throw new InvalidInputError(`hook "${spec}": module has no export "${exportName}" (exports: ${names})`);
   }
   const value = module[exportName];
