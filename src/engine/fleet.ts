@@ -79,7 +79,8 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
   private readonly slots: Slot[];
   private readonly stopController = new AbortController();
   private routerChild: ChildProcess | undefined;
-  private latestDisk: AppliedWeights | undefined;
+  /** The last weights a sync applied: what a restarted engine must catch up to before serving. */
+  private latest: AppliedWeights | undefined;
   private monitor: Promise<void> | undefined;
 
   private constructor(private readonly options: FleetOptions) {
@@ -152,7 +153,7 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
   }
 
   async weightsApplied(url: string, weights: AppliedWeights): Promise<void> {
-    if (weights.source === 'disk') this.latestDisk = weights;
+    this.latest = weights;
     const slot = this.slot(url);
     if (slot.state === 'stale') {
       await this.register(slot);
@@ -235,10 +236,18 @@ export class SglangFleet extends EventEmitter implements EngineRotation {
     return slot.recovering;
   }
 
-  /** Bring a healthy-again engine to the latest disk weights, then register it and serve. */
+  /** Bring a healthy-again engine to the latest weights, then register it and serve. */
   private async readmit(slot: Slot): Promise<void> {
-    if (this.latestDisk?.modelPath)
-      await slot.client.updateWeightsFromDisk({ modelPath: this.latestDisk.modelPath, weightVersion: this.latestDisk.version });
+    const latest = this.latest;
+    if (latest?.source === 'disk' && latest.modelPath) {
+      await slot.client.updateWeightsFromDisk({ modelPath: latest.modelPath, weightVersion: latest.version });
+    } else if (latest?.source === 'distributed') {
+      // NCCL weights cannot be re-sent from here: serving base weights would be silently off-policy,
+      // so the engine waits out of rotation until a sync reaches it (after initDistributed again).
+      Object.assign(slot, { state: 'stale', inRotation: false, failures: 0 });
+      this.emit('engine-out', { url: slot.url, reason: `came back after NCCL weights ${latest.version}; waiting for the next weight sync` });
+      return;
+    }
     await this.register(slot);
     Object.assign(slot, { state: 'healthy', inRotation: true, failures: 0 });
     this.emit('engine-healthy', { url: slot.url });

