@@ -118,6 +118,8 @@ export class CommitQueue {
     const batch = this.pending.splice(0, this.maxPerCommit);
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
+      // IMMEDIATE: take the write lock up front (waiting up to busy_timeout). A deferred transaction
+      // that reads first would fail with SQLITE_BUSY_SNAPSHOT if another process wrote meanwhile.
       this.db.transaction(() => {
         for (const item of batch) {
           try {
@@ -127,7 +129,7 @@ export class CommitQueue {
             outcomes.push({ ok: false, error });
           }
         }
-      })();
+      }).immediate();
     } catch (cause) {
       const error = new BufferError(`commit failed: ${(cause as Error).message}`, { cause, isRetryable: true });
       for (const item of batch) item.reject(error);

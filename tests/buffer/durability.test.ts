@@ -130,3 +130,27 @@ describe('concurrent producers', () => {
     }
   });
 });
+
+describe('concurrent consumers', () => {
+  it('two processes taking batches from one file never get the same group', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'physarum-consumers-')), 'buffer.sqlite');
+    const buffer = DataBuffer.open(file);
+    for (let g = 0; g < 80; g++) await buffer.ingest(makeGroup(g, [1, 0], g * 4));
+    await buffer.close();
+    const taker = (firstStep: number) =>
+      new Promise<{ took: number[]; done: boolean }>((resolve) => {
+        const proc = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'take-child.ts'), file, String(firstStep)], {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        let out = '';
+        proc.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+        proc.on('exit', () => resolve({ took: [...out.matchAll(/^took (\d+)$/gm)].map((m) => Number(m[1])), done: out.includes('done') }));
+      });
+    const [a, b] = await Promise.all([taker(0), taker(10_000)]);
+    expect([a.done, b.done]).toEqual([true, true]);
+    const all = [...a.took, ...b.took].sort((x, y) => x - y);
+    expect(all).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+  });
+});
+
