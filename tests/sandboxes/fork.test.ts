@@ -11,7 +11,7 @@ describe('SandboxPool.fork', () => {
     const spec = { setup: ['echo base > from-setup.txt', 'echo doomed > doomed.txt'] };
     await using prepared = await pool.acquire(spec);
     await prepared.exec('mkdir -p repo/src && echo "def f(): return 1" > repo/src/f.py && chmod 600 repo/src/f.py && rm doomed.txt && echo home > ~/.rc && mkdir empty-dir');
-    await prepared.exec('echo changed >> from-setup.txt');
+    await prepared.exec('echo changed >> from-setup.txt && ln -s repo/src/f.py link.py && mkdir -p /tmp/scratch && echo t > /tmp/scratch/t');
     await pool.prewarm(spec); // two of the four copies come from the warm set, two are cold
     const copies = await pool.fork(prepared, 4);
     expect(new Set(copies.map((c) => c.id)).size).toBe(4);
@@ -22,8 +22,8 @@ describe('SandboxPool.fork', () => {
         expect(await c.readFile('from-setup.txt')).toBe('base\nchanged\n');
         expect(await c.readFile('/home/sandbox/.rc')).toBe('home\n');
         await expect(c.readFile('doomed.txt')).rejects.toMatchObject({ kind: 'not_found' });
-        const stat = await c.exec('stat -c %a repo/src/f.py; test -d empty-dir && echo dir');
-        expect(stat.stdout).toBe('600\ndir\n');
+        const stat = await c.exec('stat -c %a repo/src/f.py; test -d empty-dir && echo dir; readlink link.py; cat /tmp/scratch/t');
+        expect(stat.stdout).toBe('600\ndir\nrepo/src/f.py\nt\n');
       }
       await Promise.all(copies.map((c, i) => c.writeFile('repo/src/f.py', `def f(): return ${i + 10}\n`)));
       await copies[0]!.exec('rm from-setup.txt');
