@@ -41,6 +41,8 @@ export interface ScriptedServerOptions {
   contextLength?: number;
   /** Reported as `model_path` (default "scripted"). */
   modelPath?: string;
+  /** Like `--api-key`: every route but `/health*` and `/metrics` needs `Authorization: Bearer <key>`. */
+  apiKey?: string;
 }
 
 export interface ScriptedServer {
@@ -144,6 +146,8 @@ export async function startScriptedServer(options: ScriptedServerOptions): Promi
   const server = createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0]!;
+      if (options.apiKey && !path.startsWith('/health') && !path.startsWith('/metrics') && req.headers.authorization !== `Bearer ${options.apiKey}`)
+        return sendJson(res, 401, { error: 'Unauthorized' });
       if (path === '/generate') {
         if (req.method !== 'POST' && req.method !== 'PUT') return methodNotAllowed(res);
         return generate(req, res, await readBody(req));

@@ -136,6 +136,22 @@ describe('scripted server: wire strictness', () => {
     expect([wrong.status, await wrong.json()]).toEqual([405, { detail: 'Method Not Allowed' }]);
   });
 
+  it('with an api key, answers 401 {"error":"Unauthorized"} except on /health', async () => {
+    const locked = await startScriptedServer({ script, tokenizer, apiKey: 'secret' });
+    const anonymous = new SglangClient(locked.url, { retries: 0 });
+    const keyed = new SglangClient(locked.url, { apiKey: 'secret' });
+    try {
+      expect(await anonymous.health()).toBe(true);
+      const error = (await anonymous.generate({ text: chat('count') }).catch((e: unknown) => e)) as EngineHttpError;
+      expect([error.status, error.serverMessage]).toEqual([401, 'Unauthorized']);
+      expect(((await keyed.generate({ text: chat('count'), sampling_params: { max_new_tokens: 1 } })) as GenerateResponse).output_ids).toHaveLength(1);
+    } finally {
+      await anonymous.close();
+      await keyed.close();
+      await locked.close();
+    }
+  });
+
   it('serves model_info, server_info and health', async () => {
     expect(await client.health()).toBe(true);
     expect(await client.healthGenerate()).toBe(true);
