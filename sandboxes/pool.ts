@@ -53,6 +53,8 @@ export interface PoolStats {
   coldStarts: number;
   reaped: number;
   refillErrors: number;
+  /** The message of the latest failed background refill, if any. */
+  lastRefillError: string | undefined;
 }
 
 export class SandboxPool implements AsyncDisposable {
@@ -116,14 +118,20 @@ export class SandboxPool implements AsyncDisposable {
     if (!Number.isInteger(n) || n < 1) throw new SandboxError('fork_failed', `fork needs a positive integer count, got ${n}`);
     const state = await this.specs.get(prepared.key);
     if (!state || !this.live.has(prepared)) throw new SandboxError('fork_failed', 'fork takes a live sandbox acquired from this pool', { containerId: prepared.id });
-    const snapshot = await takeSnapshot(prepared, signal);
     const copies: Sandbox[] = [];
+    // Copies are taken (or cold-created) while the prepared sandbox packs its state.
+    const targets = Array.from({ length: n }, async () => {
+      const sb = this.takeWarm(state) ?? (await this.createCold(state, signal));
+      copies.push(sb);
+      return sb;
+    });
     try {
+      const snapshot = takeSnapshot(prepared, signal);
+      snapshot.catch(() => undefined);
       const made = await Promise.allSettled(
-        Array.from({ length: n }, async () => {
-          const sb = this.takeWarm(state) ?? (await this.createCold(state, signal));
-          copies.push(sb);
-          await restoreSnapshot(sb, snapshot, signal);
+        targets.map(async (target) => {
+          const sb = await target;
+          await restoreSnapshot(sb, await snapshot, signal);
           return sb;
         }),
       );
@@ -132,6 +140,7 @@ export class SandboxPool implements AsyncDisposable {
       this.refill(state);
       return made.map((m) => (m as PromiseFulfilledResult<Sandbox>).value);
     } catch (err) {
+      await Promise.allSettled(targets);
       await Promise.all(copies.map((c) => c.destroy()));
       if (err instanceof SandboxError || err instanceof AbortedError) throw err;
       throw new SandboxError('fork_failed', err instanceof Error ? err.message : String(err), { cause: err, containerId: prepared.id });
@@ -148,7 +157,8 @@ export class SandboxPool implements AsyncDisposable {
   stats(): PoolStats {
     let warm = 0;
     for (const s of this.liveStates) warm += s.ready.length;
-    return { live: this.live.size, warm, ...this.counters };
+    const lastRefillError = this.lastRefillError === undefined ? undefined : String((this.lastRefillError as Error).message ?? this.lastRefillError);
+    return { live: this.live.size, warm, ...this.counters, lastRefillError };
   }
 
   /** Destroys every sandbox of this pool (handed out or warm) and stops reaping. */
