@@ -216,6 +216,10 @@ export const command: Command = {
     const out = createWriteStream(values.out, { fd });
     let opened: OpenedEngine | undefined;
     let sandboxes: Awaited<ReturnType<typeof sandboxOpener>>;
+    // Ctrl-C aborts the episodes: they end as `aborted` samples (partial tokens kept), still written.
+    const interrupt = new AbortController();
+    const onSigint = (): void => interrupt.abort(new Error('interrupted (SIGINT)'));
+    process.once('SIGINT', onSigint);
     try {
       sandboxes = await sandboxOpener(env);
       const chat = await loadChat(values.tokenizer);
@@ -228,13 +232,15 @@ export const command: Command = {
         onGroup: async (group) => writeLine(out, group.map((s) => JSON.stringify(s) + '\n').join('')),
         onEpisode: progressReporter(process.stderr, values.progress),
         ...(sandboxes ? { openSandbox: sandboxes.open } : {}),
+        signal: interrupt.signal,
       });
       out.end();
       await once(out, 'finish');
       console.log(`rollout: ${selected.length} tasks x ${values['n-samples']} against ${opened.description} -> ${values.out}`);
       console.log(formatSummary(summary));
-      return 0;
+      return interrupt.signal.aborted ? 130 : 0;
     } finally {
+      process.off('SIGINT', onSigint);
       out.destroy();
       await opened?.close();
       await sandboxes?.close();

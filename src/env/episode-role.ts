@@ -9,7 +9,7 @@ import type { SamplingParams } from '../engine/sglang-types.ts';
 import { isChatEngine, type AgentRole, type ChatEngine, type GenerateEngine } from './agents.ts';
 import { readGenerateResponse } from './engine-reply.ts';
 import type { EpisodeLedger } from './ledger.ts';
-import { toolSpecs, type ToolSet, type ToolSpec } from './tool.ts';
+import { toolSpecs, type ToolSet } from './tool.ts';
 import type { AssistantReply, Message } from './types.ts';
 
 /** Sampled tokens of a turn that an abort cut short; resume continues from them. */
@@ -45,7 +45,6 @@ export interface TurnOutcome {
 
 export class RoleRuntime {
   readonly tools: ToolSet;
-  readonly toolSpecs: ToolSpec[];
   readonly trains: boolean;
   turns = 0;
 
@@ -58,7 +57,6 @@ export class RoleRuntime {
     readonly ledger: EpisodeLedger | undefined,
   ) {
     this.tools = spec.tools ?? {};
-    this.toolSpecs = toolSpecs(this.tools);
     this.trains = spec.trains ?? true;
   }
 
@@ -92,7 +90,7 @@ export class RoleRuntime {
   async takeTurn(settings: TurnSettings, idPrefix: string, partial?: PartialOutput): Promise<TurnOutcome> {
     const sampling = { ...settings.sampling, ...this.spec.sampling };
     if (isChatEngine(this.engine)) {
-      const message = await this.engine.complete({ messages: [...this.messages], tools: this.toolSpecs, sampling }, { signal: settings.signal });
+      const message = await this.engine.complete({ messages: [...this.messages], tools: toolSpecs(this.tools), sampling }, { signal: settings.signal });
       this.messages.push(message);
       return { reply: { message, parseErrors: [], finishReason: 'stop' }, completionTokens: 0, promptTokens: 0, cachedTokens: 0 };
     }

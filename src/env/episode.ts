@@ -148,6 +148,8 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
 
   let lease: { sandbox: unknown; release(): Promise<void> } | undefined;
   try {
+    // An episode aborted before it began costs nothing: no sandbox, no render (resume = start over).
+    throwIfAborted(signal);
     if (options.openSandbox) {
       lease = await options.openSandbox(signal);
       ctx.sandbox = lease.sandbox;

@@ -1,5 +1,7 @@
 // `physarum rollout` driven by argv strings, as a user types them: the happy path against the
 // countdown scripted policy, and every bad-input case ends in one clear line and exit code 1.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,6 +50,24 @@ describe('physarum rollout', () => {
     const result = await run([...base, '--limit', '2', '--max-turns', '1']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('status: truncated=2');
+  });
+
+  it('SIGINT aborts the run: every sample is still written (aborted ones with status aborted), exit 130', async () => {
+    const child = spawn(process.execPath, ['bin/physarum.js', 'rollout', ...base.filter((a) => a !== '--no-progress'), '--n-samples', '5', '--concurrency', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    // Interrupt on the first progress line: the run is under way by then.
+    child.stderr.once('data', () => child.kill('SIGINT'));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(130);
+    const samples = readFileSync(out, 'utf8').trim().split('\n').map((line) => Sample.parse(JSON.parse(line)));
+    expect(samples).toHaveLength(24 * 5);
+    const aborted = samples.filter((s) => s.status === 'aborted');
+    expect(aborted.length).toBeGreaterThan(0);
+    expect(aborted.every((s) => s.reward === null && s.statusReason?.includes('interrupted (SIGINT)'))).toBe(true);
+    expect(stdout).toContain('aborted=');
   });
 
   it('--help prints every flag and exits 0', async () => {

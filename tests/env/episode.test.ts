@@ -228,6 +228,15 @@ describe('runEpisode', () => {
     expect(resumed.samples[0]).toMatchObject({ status: 'completed', reward: 1 });
   });
 
+  it('a signal aborted before the start yields an empty aborted sample without touching the engine', async () => {
+    const engine = { generate: async () => { throw new Error('must not be called'); } };
+    const controller = new AbortController();
+    controller.abort(new Error('shutting down'));
+    const { samples, snapshot } = await runEpisode(base({ engine, signal: controller.signal, openSandbox: async () => { throw new Error('must not open'); } }));
+    expect(samples[0]).toMatchObject({ status: 'aborted', reward: null, tokens: [], statusReason: 'Error: shutting down' });
+    expect(snapshot).toBeUndefined();
+  });
+
   it('rejects a malformed resume snapshot naming the field', async () => {
     await expect(runEpisode(base({ resume: { version: 1, rolloutId: 'x', turn: -1 } as never }))).rejects.toThrow("resume snapshot is invalid at 'turn'");
   });
