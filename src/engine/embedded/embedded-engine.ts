@@ -58,6 +58,7 @@ export class EmbeddedEngine {
   private readonly gate = new PauseGate();
   private readonly inFlight = new Map<string, InFlight>();
   private updates = 0;
+  private pauseMode: PauseMode | undefined;
   private swapping: Promise<void> = Promise.resolve();
   private closed = false;
   weightVersion: string;
@@ -201,6 +202,7 @@ export class EmbeddedEngine {
   /** `abort` ends every request and returns once none is in flight; the other modes freeze them. */
   async pause(mode: PauseMode = 'abort'): Promise<void> {
     this.gate.close();
+    this.pauseMode = mode;
     if (mode === 'abort') {
       this.abort({ all: true });
       await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
@@ -208,12 +210,16 @@ export class EmbeddedEngine {
   }
 
   resume(): void {
+    this.pauseMode = undefined;
     this.gate.open();
   }
 
-  /** SGLang refuses to flush while requests run or wait; so do we. */
+  /**
+   * SGLang refuses to flush while requests run or wait; so do we. Under a `retract` pause the
+   * frozen requests count as retracted (upstream frees their KV), so the idle sequences flush.
+   */
   async flushCache(): Promise<{ ok: boolean; message: string }> {
-    if (this.inFlight.size > 0) return { ok: false, message: `Cache not flushed because there are ${this.inFlight.size} pending requests.` };
+    if (this.inFlight.size > 0 && !(this.gate.isClosed && this.pauseMode === 'retract')) return { ok: false, message: `Cache not flushed because there are ${this.inFlight.size} pending requests.` };
     await this.pool.flush();
     return { ok: true, message: 'Cache flushed.' };
   }
