@@ -1,5 +1,5 @@
 /**
- * The host side of the in-container helper (helper/helper.py): one attached stdin/stdout stream
+ * The host side of the in-container helper (helper/*.py): one attached stdin/stdout stream
  * per sandbox, JSON lines each way, requests matched by id. An exec here is one write and one
  * read on an open socket; Docker's own exec costs three HTTP calls and a process setup per run.
  */
@@ -10,7 +10,9 @@ import type Docker from 'dockerode';
 import { AbortedError, describeAbortReason } from '../src/protocol/errors.ts';
 import { SandboxError } from './errors.ts';
 
-export const HELPER_SOURCE = readFileSync(path.join(import.meta.dirname, 'helper', 'helper.py'), 'utf8');
+/** The helper's parts, in the order they are joined into the one program `python3 -c` runs. */
+export const HELPER_PARTS = ['common.py', 'processes.py', 'files.py', 'snapshot.py', 'main.py'] as const;
+export const HELPER_SOURCE = HELPER_PARTS.map((part) => readFileSync(path.join(import.meta.dirname, 'helper', part), 'utf8')).join('\n\n');
 
 export interface HelperEvent {
   id?: number;

@@ -1,0 +1,50 @@
+# physarum sandbox helper, part 5 of 5 (main): dispatch and the request loop.
+
+
+def op_ping(req, rid):
+    return {'pid': os.getpid(), 'uid': os.getuid(), 'workdir': WORKDIR}
+
+
+OPS = {'exec': op_exec, 'cancel': op_cancel, 'killAll': op_kill_all, 'read': op_read, 'write': op_write,
+       'list': op_list, 'snapshot': op_snapshot, 'restore': op_restore, 'ping': op_ping}
+
+
+def handle(req):
+    rid = req.get('id')
+    try:
+        op = OPS.get(req.get('op'))
+        if op is None:
+            raise OpError('bad_request', 'unknown op %r' % req.get('op'))
+        send({'id': rid, 'ev': 'done', 'ok': True, 'result': op(req, rid)})
+    except OpError as err:
+        send({'id': rid, 'ev': 'done', 'ok': False, 'error': {'kind': err.kind, 'message': str(err)}})
+    except Exception as err:  # a helper bug must answer, not hang the host
+        send({'id': rid, 'ev': 'done', 'ok': False, 'error': {'kind': 'internal', 'message': '%s: %s' % (type(err).__name__, err)}})
+
+
+def main():
+    send({'ev': 'ready', 'pid': os.getpid(), 'uid': os.getuid(), 'workdir': WORKDIR})
+    for line in sys.stdin.buffer:
+        try:
+            req = json.loads(line)
+        except ValueError:
+            send({'id': None, 'ev': 'done', 'ok': False, 'error': {'kind': 'bad_request', 'message': 'not JSON'}})
+            continue
+        if req.get('op') == 'upload':  # ordered chunks: append inline, no answer
+            UPLOADS.setdefault(req['upload'], io.BytesIO()).write(base64.b64decode(req['data']))
+            continue
+        if req.get('op') == 'cancel':  # inline: it must work even when no thread can start
+            handle(req)
+            continue
+        try:
+            threading.Thread(target=handle, args=(req,), daemon=True).start()
+        except RuntimeError:
+            # The pids limit is exhausted (a fork bomb): answer now instead of dying.
+            send({'id': req.get('id'), 'ev': 'done', 'ok': False,
+                  'error': {'kind': 'busy', 'message': 'cannot start: the sandbox process limit is reached'}})
+    for proc in list(RUNNING.values()):
+        kill_group(proc)
+
+
+if __name__ == '__main__':
+    main()
