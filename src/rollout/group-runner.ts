@@ -4,11 +4,12 @@
  * samples when asked, then scores the finished group. Hook failures become typed failure
  * samples here; nothing in this file turns a failure into a reward.
  */
-import { Sample, TRAINABLE_STATUSES } from '../protocol/sample.ts';
+import { TRAINABLE_STATUSES, type Sample } from '../protocol/sample.ts';
 import type { ConcurrencyBudgets } from './budgets.ts';
 import { errorMessage, failureSample, rolloutIdFor, sampleIndex, statusForError, type RolloutGroup, type RolloutSlot } from './group-state.ts';
 import type { GroupGenerateHook, GroupRewardHook, RolloutRewardContext, RewardValue, SampleRewardHook, SlotOutcome, SlotRequest } from './hooks.ts';
 import { maskStalePrefix } from './off-policy-mask.ts';
+import { checkSample } from './sample-check.ts';
 
 export interface GroupRunOptions {
   n: number;
@@ -92,10 +93,10 @@ async function generateSlots(state: RolloutGroup, requests: SlotRequest[], optio
     const parsed: Sample[] = [];
     let problem: string | undefined;
     for (const [i, sample] of outcome.samples.entries()) {
-      const result = Sample.safeParse(sample);
-      if (!result.success) problem = `sample ${i}: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`;
-      else if (result.data.groupIndex !== state.groupIndex) problem = `sample ${i} has groupIndex ${result.data.groupIndex}, expected ${state.groupIndex}`;
-      else parsed.push(result.data);
+      const result = checkSample(sample);
+      if (!result.ok) problem = `sample ${i}: ${result.problem}`;
+      else if (result.sample.groupIndex !== state.groupIndex) problem = `sample ${i} has groupIndex ${result.sample.groupIndex}, expected ${state.groupIndex}`;
+      else parsed.push(result.sample);
       if (problem) break;
     }
     outcomes.set(

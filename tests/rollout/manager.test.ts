@@ -297,7 +297,7 @@ describe('failure accounting', () => {
     await manager.step(0);
     const bad = discarded[0]!.samples[1]!;
     expect(bad.status).toBe('env_error');
-    expect(bad.statusReason).toMatch(/invalid sample for slot 1: sample 0: : lossMask has 1 entries, responseLength is 2/);
+    expect(bad.statusReason).toMatch(/invalid sample for slot 1: sample 0: lossMask has 1 entries, responseLength is 2/);
     expect(discarded[0]!.samples[0]!.status).toBe('completed');
   });
 
