@@ -211,7 +211,8 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     }
   }
 
-  for (const role of roles.values()) metrics.forks = (metrics.forks ?? 0) + Math.max(0, (role.ledger?.forkCount ?? 1) - 1);
+  // Forks opened because a template rewrote history (counted, never silent), over all roles.
+  metrics.forks = [...roles.values()].reduce((sum, role) => sum + (role.ledger?.forkCount ?? 0), 0);
   let samples: Sample[];
   try {
     samples = await scoreRoles({

@@ -25,6 +25,7 @@ export interface EpisodeLedger {
   readonly inputIds: readonly number[];
   appendSampled(turn: { ids: number[]; logProbs: number[]; weightVersion: string; message: Message }): void;
   appendMessages(messages: Message[]): void;
+  /** Forks opened after the first segment (0 while history stayed append-only). */
   readonly forkCount: number;
   readonly totalTokens: number;
   segments(): LedgerSegmentLike[];

@@ -4,7 +4,8 @@ import { loadChat } from '../../src/chat/chat-template.ts';
 import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
 import { SglangClient } from '../../src/engine/sglang-client.ts';
 import type { GenerateRequest, GenerateResponse } from '../../src/engine/sglang-types.ts';
-import { ToolEnv } from '../../src/env/env.ts';
+import { MultiTurnEnv, ToolEnv } from '../../src/env/env.ts';
+import type { AssistantReply } from '../../src/env/types.ts';
 import { runEpisode, type RunEpisodeOptions } from '../../src/env/episode.ts';
 import { InvalidTaskError } from '../../src/env/errors.ts';
 import { rubric, type RewardContext } from '../../src/env/rubric.ts';
@@ -21,6 +22,7 @@ const script = {
     { match: 'Numbers: 2 3 4. Target: 20.', turns: [call('calculate', { expression: '2 + 3' }), call('calculate', { expression: '5 * 4' }), call('submit', { expression: '(2 + 3) * 4' })] },
     { match: 'probe:', turns: [call('probe', {}), call('probe', {}), '<think>\nok\n</think>\n\nDone.'] },
     { match: 'chatter', turns: ['<think>\nhm\n</think>\n\nI will not use tools.'] },
+    { match: 'Riddle:', turns: ['<think>\nMaybe a map.\n</think>\n\nA map?', '<think>\nThen a clock.\n</think>\n\nA clock!'] },
   ],
 };
 
@@ -97,6 +99,29 @@ describe('runEpisode', () => {
     const { samples } = await runEpisode(base({ env, task: { mode: 'chatter' } }));
     expect(samples[0]).toMatchObject({ status: 'completed', turns: 1, reward: 1 });
     expect(samples[0]!.statusReason).toBeUndefined();
+  });
+
+  it('a template that rewrites history forks the episode: one sample per fork, same rolloutId, counted', async () => {
+    // Qwen3 drops past reasoning once a new user turn arrives, so turn 2 cannot extend turn 1's tokens.
+    class Riddle extends MultiTurnEnv<{ q: string }> {
+      readonly taskSchema = z.object({ q: z.string() });
+      readonly rubric = rubric({ rewards: { solved: ({ completion }) => completion.includes('clock') } });
+      reset({ task }: { task: { q: string } }) {
+        return [{ role: 'user' as const, content: `Riddle: ${task.q}` }];
+      }
+      step(reply: AssistantReply) {
+        return reply.message.content.includes('clock') ? { terminated: true } : { messages: [{ role: 'user' as const, content: 'No. Again?' }] };
+      }
+    }
+    const { samples, metrics } = await runEpisode(base({ env: new Riddle(), task: { q: 'hands but no arms?' }, rolloutId: 'riddle' }));
+    expect(metrics.forks).toBe(1);
+    expect(samples.map((s) => [s.forkIndex, s.rolloutId, s.status, s.reward, s.turns])).toEqual([
+      [0, 'riddle', 'completed', 1, 1],
+      [1, 'riddle', 'completed', 1, 1],
+    ]);
+    expect(samples[0]!.response).toContain('Maybe a map.');
+    expect(samples[1]!.response).toContain('A clock!');
+    expect(samples.every((s) => s.metadata.forkCount === 2)).toBe(true);
   });
 
   it('rejects an invalid task with an error naming the field', async () => {
