@@ -79,6 +79,23 @@ describe('typed infrastructure failures', () => {
     expect((err as Error).message).toMatch(/ENOENT|did not answer/);
   });
 
+  it('follows DOCKER_HOST to the engine it names', async () => {
+    const saved = process.env.DOCKER_HOST;
+    try {
+      process.env.DOCKER_HOST = 'tcp://127.0.0.1:9';
+      const err = await new SandboxPool({ reapIntervalMs: 0 }).acquire({}).catch((e: unknown) => e);
+      expect(err).toMatchObject({ reason: 'engine_unavailable' });
+      expect((err as Error).message).toContain('tcp://127.0.0.1:9');
+      process.env.DOCKER_HOST = 'unix:///var/run/docker.sock';
+      const pool = newPool();
+      await using sb = await pool.acquire({});
+      expect((await sb.exec('echo via DOCKER_HOST')).stdout).toBe('via DOCKER_HOST\n');
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
+  });
+
   it('fails with create_timeout and leaves no container behind', async () => {
     const pool = newPool({ createTimeoutMs: 5 });
     await pool.prewarm({}, { count: 0 }); // image resolution and reaping happen outside the create timeout

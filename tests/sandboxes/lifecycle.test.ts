@@ -80,6 +80,22 @@ describe('sandbox exec', () => {
     expect((await stream.wait()).stdout).toBe('line1\nline2\nline3\n');
   });
 
+  it('streams only up to the output cap, and an aborted stream ends its iterator with the abort', async () => {
+    await using sb = await pool.acquire({});
+    const capped = sb.execStream('head -c 3000 /dev/zero | tr "\\0" b', { maxOutputBytes: 1000 });
+    let streamed = 0;
+    for await (const chunk of capped) streamed += chunk.data.length;
+    expect(streamed).toBe(1000);
+    expect((await capped.wait()).truncated).toBe(true);
+    const ac = new AbortController();
+    const long = sb.execStream('echo first; sleep 30', { signal: ac.signal });
+    const iterator = long[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.data.toString()).toBe('first\n');
+    ac.abort();
+    await expect(iterator.next()).rejects.toBeInstanceOf(AbortedError);
+    await expect(long.wait()).rejects.toBeInstanceOf(AbortedError);
+  });
+
   it('aborts an exec by signal and kills the command', async () => {
     await using sb = await pool.acquire({});
     const ac = new AbortController();
