@@ -29,6 +29,8 @@ export interface SandboxPoolOptions {
   /** A sandbox older than this is a leak and gets reaped. Default 6 h. */
   ttlMs?: number;
   createTimeoutMs?: number;
+  /** Fresh-container retries of a failed create (timeout, engine hiccup). Default 2. */
+  createRetries?: number;
   /** How long past a command's own timeout a silent helper is given before `exec_timeout`. Default 15 s. */
   helperGraceMs?: number;
   /** Periodic reaping; 0 turns it off. Default 60 s. */
@@ -51,6 +53,8 @@ export interface PoolStats {
   created: number;
   warmHits: number;
   coldStarts: number;
+  /** Creates repeated after a retryable failure. */
+  createRetries: number;
   reaped: number;
   refillErrors: number;
   /** The message of the latest failed background refill, if any. */
@@ -65,11 +69,12 @@ export class SandboxPool implements AsyncDisposable {
   private readonly warm: number;
   private readonly ttlMs: number;
   private readonly createTimeoutMs: number;
+  private readonly createRetries: number;
   private readonly helperGraceMs: number | undefined;
   private readonly log: ((line: string) => void) | undefined;
   private readonly specs = new Map<string, Promise<KeyState>>();
   private readonly live = new Set<Sandbox>();
-  private readonly counters = { created: 0, warmHits: 0, coldStarts: 0, reaped: 0, refillErrors: 0 };
+  private readonly counters = { created: 0, warmHits: 0, coldStarts: 0, createRetries: 0, reaped: 0, refillErrors: 0 };
   private started: Promise<void> | undefined;
   private reapTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -83,6 +88,7 @@ export class SandboxPool implements AsyncDisposable {
     this.warm = options.warm ?? 0;
     this.ttlMs = options.ttlMs ?? 6 * 3_600_000;
     this.createTimeoutMs = options.createTimeoutMs ?? 120_000;
+    this.createRetries = options.createRetries ?? 2;
     this.helperGraceMs = options.helperGraceMs;
     this.log = options.log;
     const every = options.reapIntervalMs ?? 60_000;
@@ -225,7 +231,26 @@ export class SandboxPool implements AsyncDisposable {
     return this.create(state, signal);
   }
 
-  private create(state: KeyState, signal?: AbortSignal): Promise<Sandbox> {
+  /**
+   * A create with retries: engines fail single creates now and then (socket resets, slow starts
+   * under a burst), and each retry is a fresh container. Aborts, a closed pool and broken images
+   * are not retried.
+   */
+  private async create(state: KeyState, signal?: AbortSignal): Promise<Sandbox> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.createOnce(state, signal);
+      } catch (err) {
+        const retryable = err instanceof SandboxError && err.isRetryable && !signal?.aborted && !this.closed;
+        if (!retryable || attempt >= this.createRetries) throw err;
+        this.counters.createRetries++;
+        this.log?.(`sandbox pool: create failed (${err.message}); retrying with a fresh container`);
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  private createOnce(state: KeyState, signal?: AbortSignal): Promise<Sandbox> {
     return this.createLimit(async () => {
       throwIfAborted(signal);
       if (this.closed) throw new SandboxError('destroyed', 'the sandbox pool is closed');

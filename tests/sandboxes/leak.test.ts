@@ -73,7 +73,7 @@ describe('leak-proof cleanup', () => {
 
 describe('typed infrastructure failures', () => {
   it('fails with engine_unavailable when no engine answers (naming the cause)', async () => {
-    const pool = new SandboxPool({ docker: new Docker({ socketPath: '/nonexistent/docker.sock' }), reapIntervalMs: 0 });
+    const pool = new SandboxPool({ docker: new Docker({ socketPath: '/nonexistent/docker.sock' }), reapIntervalMs: 0, createRetries: 0 });
     const err = await pool.acquire({}).catch((e: unknown) => e);
     expect(err).toMatchObject({ reason: 'engine_unavailable', code: 'PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE', isRetryable: true });
     expect((err as Error).message).toMatch(/ENOENT|did not answer/);
@@ -97,9 +97,10 @@ describe('typed infrastructure failures', () => {
   });
 
   it('fails with create_timeout and leaves no container behind', async () => {
-    const pool = newPool({ createTimeoutMs: 5 });
+    const pool = newPool({ createTimeoutMs: 5, createRetries: 1 });
     await pool.prewarm({}, { count: 0 }); // image resolution and reaping happen outside the create timeout
     await expect(pool.acquire({})).rejects.toMatchObject({ reason: 'create_timeout', code: 'PHYSARUM_SANDBOX_TIMEOUT' });
+    expect(pool.stats()).toMatchObject({ createRetries: 1, created: 0 });
     expect(await eventually(async () => (await containersOfRun(pool.runId)).length === 0)).toBe(true);
   });
 
