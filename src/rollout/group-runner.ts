@@ -53,7 +53,8 @@ export async function runGroup(state: RolloutGroup, options: GroupRunOptions): P
   });
   const complete = slots.every((slot) => slot.done);
   const next: RolloutGroup = { ...state, slots };
-  if (complete) await scoreGroupSamples(next, options);
+  // A group that finished while its step was closing was scored then; resuming it scores nothing new.
+  if (complete && pending.length > 0) await scoreGroupSamples(next, options);
   return { state: next, complete, offPolicyMaskedTokens: masked };
 }
 

@@ -90,3 +90,29 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/** Close every unfinished slot with a failure sample (its partial samples are replaced, not scored). */
+export function failRemainingSlots(state: RolloutGroup, error: unknown, status: SampleStatus): RolloutGroup {
+  const n = state.slots.length;
+  return {
+    ...state,
+    slots: state.slots.map((slot) =>
+      slot.done
+        ? slot
+        : {
+            slot: slot.slot,
+            done: true,
+            samples: [
+              failureSample({
+                prompt: state.prompt,
+                groupIndex: state.groupIndex,
+                index: sampleIndex(state.groupIndex, slot.slot, n),
+                rolloutId: rolloutIdFor(state.groupIndex, slot.slot),
+                status,
+                reason: errorMessage(error),
+              }),
+            ],
+          },
+    ),
+  };
+}

@@ -8,29 +8,18 @@
  */
 import { z } from 'zod';
 import { AbortedError, InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
-import { isInfrastructureFailure, type Sample, type SampleStatus } from '../protocol/sample.ts';
 import { createBudgets, type ConcurrencyBudgets } from './budgets.ts';
 import type { EngineAbort } from './engine-abort.ts';
-import { applyFilters, type DynamicFilter } from './filters.ts';
+import type { DynamicFilter } from './filters.ts';
 import { runGroup, type GroupRunResult } from './group-runner.ts';
-import { errorMessage, failureSample, RolloutGroup, rolloutIdFor, sampleIndex } from './group-state.ts';
+import { failRemainingSlots, RolloutGroup } from './group-state.ts';
+import { judgeGroup, type FinishedGroup } from './group-verdict.ts';
 import type { GroupGenerateHook, GroupRewardHook, SampleRewardHook } from './hooks.ts';
-import type { PromptRecord } from './prompt-record.ts';
 import { PromptSourceState, type PromptSource } from './prompt-source.ts';
 import { RolloutStepError } from './rollout-errors.ts';
 import { emptyReport, failureStatuses, formatCounts, increment, type StepReport } from './step-report.ts';
 
-/** A finished group as handed to the sink. */
-export interface FinishedGroup {
-  groupIndex: number;
-  prompt: PromptRecord;
-  step: number;
-  startStep: number;
-  /** All samples of the group, slot by slot (forks of a slot stay together). */
-  samples: Sample[];
-  outcome: 'accepted' | 'filtered' | 'failed' | 'aborted';
-  reason?: string;
-}
+export type { FinishedGroup } from './group-verdict.ts';
 
 export type GroupSink = (group: FinishedGroup, options: { signal?: AbortSignal }) => void | Promise<void>;
 
@@ -162,7 +151,8 @@ export class RolloutManager {
         while (accepted + inFlight.size < o.batchSize) {
           const held = reserve.shift();
           if (held) {
-            await o.onGroup({ ...held, outcome: 'accepted', reason: undefined }, sinkOptions);
+            const { reason: _dropReason, ...kept } = held;
+            await o.onGroup({ ...kept, outcome: 'accepted' }, sinkOptions);
             accepted++;
             report.keptWhenInsufficient++;
             continue;
@@ -189,8 +179,8 @@ export class RolloutManager {
           }
           finished = failRemainingSlots(result.state, new Error(`aborted ${restarts} times without the manager asking`), 'model_error');
         }
-        const verdict = await this.#judge(finished, step, report);
-        if (verdict.outcome === 'failed' || failureStatuses(verdict.samples).length > 0) failedGroups++;
+        const { group: verdict, keepWhenInsufficient } = await judgeGroup(finished, { step, filters: o.filters ?? [], report });
+        if (failureStatuses(verdict.samples).length > 0) failedGroups++;
         if (failedGroups > maxFailed) {
           await o.onDiscard?.(verdict, sinkOptions);
           throw new RolloutStepError(
@@ -202,7 +192,7 @@ export class RolloutManager {
           await o.onGroup(verdict, sinkOptions);
           accepted++;
           for (const sample of verdict.samples) increment(report.statuses, sample.status);
-        } else if (verdict.outcome === 'filtered' && verdict.keepWhenInsufficient) {
+        } else if (verdict.outcome === 'filtered' && keepWhenInsufficient) {
           reserve.push(verdict);
         } else {
           if (verdict.outcome === 'filtered') increment(report.dropped, verdict.reason ?? 'filtered');
@@ -240,21 +230,6 @@ export class RolloutManager {
       });
     }
     return round;
-  }
-
-  /** Failure accounting, then filters: what happens to a finished group. */
-  async #judge(state: RolloutGroup, step: number, report: StepReport): Promise<FinishedGroup & { keepWhenInsufficient?: boolean }> {
-    const samples = state.slots.flatMap((slot) => slot.samples);
-    // Like slime's metadata["start_rollout_id"]: the step a resumed group's samples were started in.
-    if (state.startStep < step) for (const sample of samples) sample.metadata.startRolloutStep = state.startStep;
-    const base = { groupIndex: state.groupIndex, prompt: state.prompt, step, startStep: state.startStep, samples };
-    const failures = failureStatuses(samples);
-    for (const status of failures) increment(report.failedGroups, status);
-    for (const sample of samples) if (isInfrastructureFailure(sample.status)) increment(report.failedSamples, sample.status);
-    if (failures.length > 0 && report.failedGroupPolicy === 'drop') return { ...base, outcome: 'failed', reason: failures.join(',') };
-    const verdict = await applyFilters(this.#options.filters ?? [], samples, { prompt: state.prompt, groupIndex: state.groupIndex, step });
-    if (verdict.keep) return { ...base, outcome: 'accepted' };
-    return { ...base, outcome: 'filtered', reason: verdict.reason, keepWhenInsufficient: verdict.keepWhenInsufficient };
   }
 
   /**
@@ -306,30 +281,4 @@ export class RolloutManager {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-/** Close every unfinished slot with a failure sample (its partial samples are replaced, not scored). */
-function failRemainingSlots(state: RolloutGroup, error: unknown, status: SampleStatus): RolloutGroup {
-  const n = state.slots.length;
-  return {
-    ...state,
-    slots: state.slots.map((slot) =>
-      slot.done
-        ? slot
-        : {
-            slot: slot.slot,
-            done: true,
-            samples: [
-              failureSample({
-                prompt: state.prompt,
-                groupIndex: state.groupIndex,
-                index: sampleIndex(state.groupIndex, slot.slot, n),
-                rolloutId: rolloutIdFor(state.groupIndex, slot.slot),
-                status,
-                reason: errorMessage(error),
-              }),
-            ],
-          },
-    ),
-  };
 }

@@ -128,6 +128,36 @@ describe('partial rollout', () => {
     ]);
   });
 
+  it('a group that finished while the step closed is carried whole and accepted next step without new calls', async () => {
+    const generated: number[] = [];
+    const scored: number[] = [];
+    const accepted: FinishedGroup[] = [];
+    const manager = new RolloutManager({
+      source: new PromptSource(records(2), { numEpochs: 1 }),
+      nSamplesPerPrompt: 2,
+      batchSize: 1,
+      overSamplingBatchSize: 2,
+      partialRollout: true,
+      generate: perSampleGenerate(async (ctx) => {
+        generated.push(ctx.groupIndex);
+        // Group 1 only finishes once the step closes, and then completes anyway.
+        if (ctx.groupIndex === 1) await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        return makeSample({ ...slotIds(ctx) });
+      }),
+      rewardSample: (sample) => (scored.push(sample.groupIndex), sample.index % 2),
+      onGroup: (group) => void accepted.push(group),
+    });
+    await manager.step(0);
+    expect(manager.carried[0]!.slots.map((s) => s.done)).toEqual([true, true]);
+    expect(scored).toEqual([0, 0, 1, 1]);
+    generated.length = 0;
+    const report = await manager.step(1);
+    expect(report).toMatchObject({ accepted: 1, resumed: 1 });
+    expect(generated).toEqual([]);
+    expect(scored).toEqual([0, 0, 1, 1]);
+    expect(accepted[1]!.samples.map((s) => s.reward)).toEqual([0, 1]);
+  });
+
   it('without partial rollout, cut groups are discarded (counted, handed to onDiscard)', async () => {
     const t = setup({ partialRollout: false });
     const report = await t.manager.step(0);
