@@ -15,7 +15,7 @@ import { asAgents, type GenerateEngine } from '../env/agents.ts';
 import { runEpisode, type RunEpisodeOptions } from '../env/episode.ts';
 import { loadEnv, type AnyEnv } from '../env/load-env.ts';
 import { scoreGroup } from '../env/rubric.ts';
-import { formatSummary, summarizeSamples, type RolloutSummary } from '../env/summary.ts';
+import { formatSummary, SummaryAccumulator, type RolloutSummary } from '../env/summary.ts';
 import { readTasks } from '../env/task.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
@@ -111,12 +111,16 @@ export interface RolloutRunOptions {
   onEpisode?: (done: number, total: number, sample: Sample | undefined) => void;
   /** One sandbox per episode (see `sandboxOpener`). */
   openSandbox?: RunEpisodeOptions['openSandbox'];
+  /** Keep every sample for the result (default true); false streams them through `onGroup` only. */
+  keepSamples?: boolean;
   signal?: AbortSignal;
 }
 
-/** Runs every task `nSamples` times; returns every sample (task order, then sample order). */
+/** Runs every task `nSamples` times; returns the samples (task order, then sample order) and a summary. */
 export async function runRollout(options: RolloutRunOptions): Promise<{ samples: Sample[]; summary: RolloutSummary }> {
   const started = performance.now();
+  const summary = new SummaryAccumulator();
+  const keep = options.keepSamples ?? true;
   const limit = pLimit(options.concurrency);
   const program = asAgents(options.env);
   const total = options.tasks.length * options.nSamples;
@@ -142,12 +146,12 @@ export async function runRollout(options: RolloutRunOptions): Promise<{ samples:
         ),
       );
       const group = await scoreGroup(program.rubric, episodes.flat(), { task, signal: options.signal ?? new AbortController().signal });
+      for (const sample of group) summary.add(sample);
       await options.onGroup?.(group);
-      return group;
+      return keep ? group : [];
     }),
   );
-  const samples = groups.flat();
-  return { samples, summary: summarizeSamples(samples, (performance.now() - started) / 1000) };
+  return { samples: groups.flat(), summary: summary.result((performance.now() - started) / 1000) };
 }
 
 /** A progress line; on a TTY it redraws in place. */
@@ -233,6 +237,7 @@ export const command: Command = {
         onEpisode: progressReporter(process.stderr, values.progress),
         ...(sandboxes ? { openSandbox: sandboxes.open } : {}),
         signal: interrupt.signal,
+        keepSamples: false,
       });
       out.end();
       await once(out, 'finish');

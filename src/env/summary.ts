@@ -17,33 +17,46 @@ export interface RolloutSummary {
   forks: number;
 }
 
-export function summarizeSamples(samples: readonly Sample[], seconds: number): RolloutSummary {
-  const statusCounts: Partial<Record<SampleStatus, number>> = {};
-  let rewardSum = 0;
-  let rewarded = 0;
-  let turns = 0;
-  let sampledTokens = 0;
-  let forks = 0;
-  for (const s of samples) {
-    statusCounts[s.status] = (statusCounts[s.status] ?? 0) + 1;
-    if (s.reward !== null && TRAINABLE_STATUSES.has(s.status)) {
-      rewardSum += s.reward;
-      rewarded++;
+/** Adds samples one at a time, so a long run never has to hold them all. */
+export class SummaryAccumulator {
+  private count = 0;
+  private readonly statusCounts: Partial<Record<SampleStatus, number>> = {};
+  private rewardSum = 0;
+  private rewarded = 0;
+  private turns = 0;
+  private sampledTokens = 0;
+  private forks = 0;
+
+  add(sample: Sample): void {
+    this.count++;
+    this.statusCounts[sample.status] = (this.statusCounts[sample.status] ?? 0) + 1;
+    if (sample.reward !== null && TRAINABLE_STATUSES.has(sample.status)) {
+      this.rewardSum += sample.reward;
+      this.rewarded++;
     }
-    turns += s.turns;
-    for (const m of s.lossMask) sampledTokens += m;
-    if (s.forkIndex > 0) forks++;
+    this.turns += sample.turns;
+    for (const m of sample.lossMask) this.sampledTokens += m;
+    if (sample.forkIndex > 0) this.forks++;
   }
-  return {
-    samples: samples.length,
-    rewardMean: rewarded > 0 ? rewardSum / rewarded : null,
-    statusCounts,
-    turnsMean: samples.length > 0 ? turns / samples.length : 0,
-    sampledTokens,
-    seconds,
-    tokensPerSecond: seconds > 0 ? sampledTokens / seconds : 0,
-    forks,
-  };
+
+  result(seconds: number): RolloutSummary {
+    return {
+      samples: this.count,
+      rewardMean: this.rewarded > 0 ? this.rewardSum / this.rewarded : null,
+      statusCounts: { ...this.statusCounts },
+      turnsMean: this.count > 0 ? this.turns / this.count : 0,
+      sampledTokens: this.sampledTokens,
+      seconds,
+      tokensPerSecond: seconds > 0 ? this.sampledTokens / seconds : 0,
+      forks: this.forks,
+    };
+  }
+}
+
+export function summarizeSamples(samples: readonly Sample[], seconds: number): RolloutSummary {
+  const accumulator = new SummaryAccumulator();
+  for (const sample of samples) accumulator.add(sample);
+  return accumulator.result(seconds);
 }
 
 export function formatSummary(summary: RolloutSummary): string {
