@@ -89,6 +89,7 @@ export class HelperConnection {
   /** Sends one message that has no answer (upload chunks). */
   async send(message: Record<string, unknown>): Promise<void> {
     if (this.closed) throw this.closed;
+    if (!this.stream.writable) throw new SandboxError('sandbox_died', 'the sandbox helper stream is closed', { containerId: this.containerId });
     if (!this.stream.write(`${JSON.stringify(message)}\n`)) {
       await new Promise<void>((resolve) => this.stream.once('drain', resolve));
     }
@@ -120,13 +121,18 @@ export class HelperConnection {
         reject: (e) => { cleanup(); reject(e); },
         onEvent: options.onEvent,
       });
+      if (!this.stream.writable) {
+        // Our end is already shut (destroy raced this call): fail now, not at the deadline.
+        this.pending.get(id)!.reject(this.closed ?? new SandboxError('sandbox_died', 'the sandbox helper stream is closed', { containerId: this.containerId }));
+        return;
+      }
       this.stream.write(`${JSON.stringify({ id, op, ...payload })}\n`);
     });
   }
 
   /** Writes a request whose answer nobody waits for (cancel after a timeout or abort). */
   fireAndForget(message: Record<string, unknown>): void {
-    if (!this.closed) this.stream.write(`${JSON.stringify(message)}\n`);
+    if (!this.closed && this.stream.writable) this.stream.write(`${JSON.stringify(message)}\n`);
   }
 
   nextRequestId(): number {

@@ -119,6 +119,9 @@ export class Sandbox implements AsyncDisposable {
     if (!this.destroying) {
       this.stateValue = 'destroyed';
       this.init.onDestroy?.(this);
+      const destroyed = new SandboxError('destroyed', `sandbox ${this.id.slice(0, 12)} was destroyed`, { containerId: this.id });
+      // Calls still in flight end as 'destroyed' (our doing), not as a died sandbox.
+      this.init.helper.explainDeath = async () => destroyed;
       this.destroying = (async () => {
         this.init.helper.end();
         try {

@@ -153,8 +153,11 @@ describe('sandbox lifecycle', () => {
     }
     expect(await eventually(async () => !(await containersOfRun(pool.runId)).some((c) => c.Id === id))).toBe(true);
     const sb = await pool.acquire({});
+    const inFlight = sb.exec('sleep 30').catch((err: unknown) => err);
+    await new Promise((r) => setTimeout(r, 100));
     await sb.destroy();
     await sb.destroy(); // idempotent
+    expect(await inFlight).toMatchObject({ reason: 'destroyed' });
     await expect(sb.exec('true')).rejects.toMatchObject({ reason: 'destroyed' });
   });
 
