@@ -27,6 +27,8 @@ export const RolloutGroup = z.object({
   startStep: z.number().int().nonnegative(),
   /** How many times the group was cut off and resumed. */
   resumes: z.number().int().nonnegative(),
+  /** 0 for the first try of this prompt; n for its n-th retry after an infrastructure failure. */
+  attempt: z.number().int().nonnegative().default(0),
   slots: z.array(RolloutSlot),
 });
 export type RolloutGroup = z.infer<typeof RolloutGroup>;

@@ -52,6 +52,11 @@ export interface RolloutManagerOptions {
    * default max(8, 2 × batchSize). Stops a dead sandbox engine from consuming the dataset.
    */
   maxFailedGroupsPerStep?: number;
+  /**
+   * Run the prompt of a group dropped for an infrastructure failure again, up to this many times
+   * (default 0), so a transient sandbox or engine failure does not cost the prompt its turn.
+   */
+  retryFailedGroups?: number;
   onGroup: GroupSink;
   /** Receives filtered, failed and (without partial rollout) aborted groups, so nothing is lost. */
   onDiscard?: GroupSink;
@@ -62,6 +67,8 @@ export const RolloutManagerState = z.object({
   source: PromptSourceState,
   nextGroupIndex: z.number().int().nonnegative(),
   carried: z.array(RolloutGroup),
+  /** Prompts whose group failed on infrastructure, waiting for another try. */
+  retries: z.array(RolloutGroup).default([]),
 });
 export type RolloutManagerState = z.infer<typeof RolloutManagerState>;
 
@@ -79,6 +86,7 @@ export class RolloutManager {
   readonly #options: RolloutManagerOptions & { overSamplingBatchSize: number };
   #nextGroupIndex = 0;
   #carried: RolloutGroup[] = [];
+  #retries: RolloutGroup[] = [];
 
   constructor(options: RolloutManagerOptions) {
     const positive = (name: string, value: number): void => {
@@ -104,14 +112,22 @@ export class RolloutManager {
   }
 
   state(): RolloutManagerState {
-    return { version: 1, source: this.#options.source.state(), nextGroupIndex: this.#nextGroupIndex, carried: structuredClone(this.#carried) };
+    return {
+      version: 1,
+      source: this.#options.source.state(),
+      nextGroupIndex: this.#nextGroupIndex,
+      carried: structuredClone(this.#carried),
+      retries: structuredClone(this.#retries),
+    };
   }
 
-  restore(state: RolloutManagerState): void {
+  /** Restore `state()` output (e.g. read back from disk); checked against the schema, naming the bad field. */
+  restore(state: unknown): void {
     const parsed = RolloutManagerState.parse(state);
     this.#options.source.restore(parsed.source);
     this.#nextGroupIndex = parsed.nextGroupIndex;
     this.#carried = parsed.carried;
+    this.#retries = parsed.retries;
   }
 
   /** Run one rollout step. Throws `AbortedError` if `signal` fires (carrying in-flight groups when partial). */
@@ -196,10 +212,11 @@ export class RolloutManager {
           reserve.push(verdict);
         } else {
           if (verdict.outcome === 'filtered') increment(report.dropped, verdict.reason ?? 'filtered');
+          if (verdict.outcome === 'failed' && finished.attempt < (o.retryFailedGroups ?? 0)) this.#queueRetry(finished);
           await o.onDiscard?.(verdict, sinkOptions);
         }
       }
-      report.exhausted = accepted < o.batchSize && o.source.exhausted && this.#carried.length === 0;
+      report.exhausted = accepted < o.batchSize && o.source.exhausted && this.#carried.length === 0 && this.#retries.length === 0;
     } finally {
       await this.#closeStep(inFlight, step, report, options.signal);
       for (const held of reserve) {
@@ -212,11 +229,15 @@ export class RolloutManager {
     return report;
   }
 
-  /** The next over-sampling round: carried groups first (slime pops its buffer first), then fresh prompts. */
+  /** The next over-sampling round: carried groups first (slime pops its buffer first), then retries, then fresh prompts. */
   #nextRound(step: number, report: StepReport): RolloutGroup[] {
     const want = this.#options.overSamplingBatchSize;
     const round = this.#carried.splice(0, want).map((state) => ({ ...state, resumes: state.resumes + 1 }));
     report.resumed += round.length;
+    for (const retry of this.#retries.splice(0, want - round.length)) {
+      report.retried++;
+      round.push({ ...retry, groupIndex: this.#nextGroupIndex++, startStep: step });
+    }
     for (const drawn of this.#options.source.take(want - round.length)) {
       report.started++;
       round.push({
@@ -226,10 +247,21 @@ export class RolloutManager {
         datasetIndex: drawn.datasetIndex,
         startStep: step,
         resumes: 0,
+        attempt: 0,
         slots: Array.from({ length: this.#options.nSamplesPerPrompt }, (_, slot) => ({ slot, samples: [], done: false })),
       });
     }
     return round;
+  }
+
+  /** Run a failed group's prompt again later, as a fresh group (its failed samples went to onDiscard). */
+  #queueRetry(failed: RolloutGroup): void {
+    this.#retries.push({
+      ...failed,
+      resumes: 0,
+      attempt: failed.attempt + 1,
+      slots: failed.slots.map((slot) => ({ slot: slot.slot, samples: [], done: false })),
+    });
   }
 
   /**

@@ -17,6 +17,8 @@ export interface StepReport {
   started: number;
   /** Groups carried from an earlier step and resumed in this one. */
   resumed: number;
+  /** Prompts started again after their group failed on infrastructure (`retryFailedGroups`). */
+  retried: number;
   /** Groups dropped by dynamic filters, by reason. */
   dropped: Record<string, number>;
   /** Groups a filter dropped with `keepWhenInsufficient` that were used to fill the step. */
@@ -48,6 +50,7 @@ export function emptyReport(step: number, target: number, failedGroupPolicy: 'dr
     accepted: 0,
     started: 0,
     resumed: 0,
+    retried: 0,
     dropped: {},
     keptWhenInsufficient: 0,
     failedGroups: {},
@@ -86,6 +89,7 @@ export function formatReport(report: StepReport): string {
     `step ${report.step}: accepted ${report.accepted}/${report.target}`,
     `started ${report.started}`,
     `resumed ${report.resumed}`,
+    ...(report.retried > 0 ? [`retried ${report.retried}`] : []),
     `dropped ${pairs(report.dropped)}`,
     `failed ${pairs(report.failedGroups)}`,
     `aborted ${report.aborted.groups} (carried ${report.carried})`,

@@ -208,6 +208,34 @@ describe('failure accounting', () => {
     );
   });
 
+  it('retries the prompt of a failed group as a fresh group, up to retryFailedGroups times', async () => {
+    const tries = new Map<string, number>();
+    const accepted: FinishedGroup[] = [];
+    const discarded: FinishedGroup[] = [];
+    const manager = new RolloutManager({
+      source: new PromptSource(records(2), { numEpochs: 1 }),
+      nSamplesPerPrompt: 2,
+      batchSize: 2,
+      retryFailedGroups: 2,
+      generate: perSampleGenerate(async (ctx) => {
+        const key = `${ctx.prompt.id}/${ctx.slot}`;
+        const n = (tries.get(key) ?? 0) + 1;
+        tries.set(key, n);
+        // p0 fails twice on slot 0 (a flaky sandbox), then works; p1 always fails.
+        if ((ctx.prompt.id === 'p0' && ctx.slot === 0 && n <= 2) || ctx.prompt.id === 'p1') throw new PhysarumError('PHYSARUM_SANDBOX', `try ${n}`);
+        return makeSample({ ...slotIds(ctx), reward: ctx.slot });
+      }),
+      onGroup: (group) => void accepted.push(group),
+      onDiscard: (group) => void discarded.push(group),
+    });
+    const report = await manager.step(0);
+    expect(report).toMatchObject({ accepted: 1, retried: 4, started: 2, failedGroups: { sandbox_error: 5 }, exhausted: true });
+    expect(accepted.map((g) => [g.prompt.id, g.groupIndex])).toEqual([['p0', 4]]);
+    expect(discarded.map((g) => `${g.prompt.id}:${g.outcome}`).sort()).toEqual(['p0:failed', 'p0:failed', 'p1:failed', 'p1:failed', 'p1:failed']);
+    expect(tries.get('p1/0')).toBe(3);
+    expect(manager.state().retries).toEqual([]);
+  });
+
   it('with failedGroupPolicy "keep", accepts the group with its failures marked', async () => {
     const accepted: FinishedGroup[] = [];
     const manager = new RolloutManager({
