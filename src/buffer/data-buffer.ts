@@ -8,6 +8,8 @@ import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { SampleInput, SampleStatus } from '../protocol/sample.ts';
 import { BufferError } from './errors.ts';
 import type { GroupFilters, NormalisationMethod } from './normalise.ts';
+import { groupWriter, type GroupPayload } from './group-writer.ts';
+import { IngestClient } from './ingest-client.ts';
 import { groupKey, oldestVersion, sampleKey, type GroupRow, type GroupState, type SampleRow, type StoredGroup, type StoredSample } from './rows.ts';
 import { decodeSample, encodeSample } from './sample-codec.ts';
 import { CommitQueue, openDatabase, type Durability } from './store.ts';
@@ -24,6 +26,12 @@ export interface DataBufferOptions {
   /** Hold groups with aborted samples for resumption (default true); otherwise drop and count them. */
   partialRollout?: boolean;
   durability?: Durability;
+  /**
+   * 'inline' (default): ingest commits run on this thread. 'worker': on a worker thread with its
+   * own connection, so validation here overlaps the commits and this event loop never waits on
+   * one; it costs a thread start per open (files only).
+   */
+  writer?: 'worker' | 'inline';
 }
 
 export interface IngestAck {
@@ -54,6 +62,8 @@ export interface ScoreUpdate {
 export class DataBuffer {
   readonly options: Readonly<DataBufferOptions>;
   private readonly queue: CommitQueue;
+  private readonly writer: ReturnType<typeof groupWriter>;
+  private readonly client: IngestClient | undefined;
   private readonly listeners = new Set<(event: BufferEvent) => void>();
   private closed = false;
   private readonly sql;
@@ -67,16 +77,12 @@ export class DataBuffer {
       throw new InvalidInputError(`maxWeightLag must be a non-negative integer, got ${String(options.maxWeightLag)}`);
     this.options = { normalisation: 'grpo', partialRollout: true, ...options };
     this.queue = new CommitQueue(db);
+    this.writer = groupWriter(db);
+    const writer = options.writer ?? 'inline';
+    if (writer === 'worker' && file === ':memory:') throw new InvalidInputError(`writer 'worker' needs a file: an in-memory buffer is private to one connection`);
+    this.client = writer === 'worker' ? IngestClient.start(file, options.durability ?? 'process') : undefined;
     this.sql = {
-      groupByKey: db.prepare<[string], GroupRow>('SELECT * FROM groups WHERE group_key = ?'),
-      insertGroup: db.prepare('INSERT INTO groups (group_key, group_index, state, size, ingested_at, drop_reason) VALUES (?, ?, ?, ?, ?, ?)'),
-      replaceGroup: db.prepare('UPDATE groups SET state = ?, size = ?, ingested_at = ?, drop_reason = ?, step = NULL WHERE id = ?'),
-      deleteSamples: db.prepare('DELETE FROM samples WHERE group_id = ?'),
-      insertSample: db.prepare(
-        'INSERT INTO samples (group_id, sample_key, status, reward, min_version, has_versions, meta, arrays) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
       bump: db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value'),
-      setKv: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
       getKv: db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?'),
       samplesOf: db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE group_id = ? ORDER BY id'),
       sampleById: db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE id = ?'),
@@ -106,46 +112,25 @@ export class DataBuffer {
         if (sample.groupIndex !== first.groupIndex)
           throw new InvalidInputError(`a group must share one groupIndex: rolloutId ${sample.rolloutId} has ${sample.groupIndex}, the first sample has ${first.groupIndex}`);
       }
-      const key = groupKey(encoded.map((e) => e.sample));
       const aborted = encoded.some((e) => e.sample.status === 'aborted');
-      const state: GroupState = aborted ? (this.options.partialRollout ? 'partial' : 'dropped') : 'ready';
-      const cursor = options.cursor === undefined ? undefined : JSON.stringify(options.cursor);
-      return this.queue.write(() => {
-        const now = Date.now();
-        const dropReason = state === 'dropped' ? 'aborted' : null;
-        if (cursor !== undefined) this.sql.setKv.run('cursor', cursor);
-        const existing = this.sql.groupByKey.get(key);
-        let groupId: number;
-        if (existing && existing.state !== 'partial' && existing.state !== 'resumed') {
-          this.sql.bump.run('duplicate_groups', 1);
-          return { groupId: existing.id, state: existing.state, samples: existing.size, duplicate: true, resumed: false };
-        }
-        if (existing) {
-          this.sql.deleteSamples.run(existing.id);
-          this.sql.replaceGroup.run(state, encoded.length, now, dropReason, existing.id);
-          groupId = existing.id;
-          this.sql.bump.run('resumed_groups', 1);
-        } else {
-          groupId = Number(this.sql.insertGroup.run(key, first.groupIndex, state, encoded.length, now, dropReason).lastInsertRowid);
-        }
-        const statuses = new Map<string, number>();
-        for (const { sample, meta, arrays } of encoded) {
-          const hasVersions = sample.weightVersions.length > 0 ? 1 : 0;
-          try {
-            this.sql.insertSample.run(groupId, sampleKey(sample), sample.status, sample.reward, oldestVersion(sample.weightVersions), hasVersions, meta, arrays);
-          } catch (cause) {
-            if ((cause as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw cause;
-            throw new InvalidInputError(
-              `rolloutId ${sample.rolloutId} (agent ${sample.agent}, fork ${sample.forkIndex}) is already stored in another group`,
-            );
-          }
-          statuses.set(sample.status, (statuses.get(sample.status) ?? 0) + 1);
-        }
-        for (const [status, n] of statuses) this.sql.bump.run(`status_${status}`, n);
-        this.sql.bump.run('ingested_samples', encoded.length);
-        this.sql.bump.run(`groups_${state}`, 1);
-        return { groupId, state, samples: encoded.length, duplicate: false, resumed: existing !== undefined };
-      }).then((ack) => {
+      const payload: GroupPayload = {
+        key: groupKey(encoded.map((e) => e.sample)),
+        groupIndex: first.groupIndex,
+        state: aborted ? (this.options.partialRollout ? 'partial' : 'dropped') : 'ready',
+        cursor: options.cursor === undefined ? undefined : JSON.stringify(options.cursor),
+        rows: encoded.map(({ sample, meta, arrays }) => ({
+          sampleKey: sampleKey(sample),
+          label: `rolloutId ${sample.rolloutId} (agent ${sample.agent}, fork ${sample.forkIndex})`,
+          status: sample.status,
+          reward: sample.reward,
+          minVersion: oldestVersion(sample.weightVersions),
+          hasVersions: sample.weightVersions.length > 0 ? 1 : 0,
+          meta,
+          arrays,
+        })),
+      };
+      const commit = this.client ? this.client.ingest(payload) : this.queue.write(() => this.writer.write(payload));
+      return commit.then((ack) => {
         this.emit({ type: 'ingested', groupId: ack.groupId, state: ack.state, samples: ack.samples, duplicate: ack.duplicate });
         return ack;
       });
@@ -160,7 +145,7 @@ export class DataBuffer {
     throwIfAborted(options.signal);
     const value = JSON.stringify(options.cursor);
     if (value === undefined) throw new InvalidInputError('checkpoint cursor must be a JSON value');
-    await this.queue.write(() => this.sql.setKv.run('cursor', value));
+    await (this.client ? this.client.setCursor(value) : this.queue.write(() => this.writer.setCursor(value)));
     this.emit({ type: 'checkpoint', cursor: options.cursor });
   }
 
@@ -279,6 +264,7 @@ export class DataBuffer {
     this.closed = true;
     await this.queue.drain();
     this.queue.close();
+    await this.client?.close();
     this.listeners.clear();
     this.db.close();
   }

@@ -61,7 +61,8 @@ export function encodeSample(input: SampleInput | unknown, position = 'sample'):
       throw new InvalidInputError(`${where}: span [${span.start}, ${span.end}) is outside tokens (length ${n})`);
   }
 
-  const arrays = Buffer.allocUnsafe(4 * n + 5 * r);
+  // Slow = never from the shared pool: the blob owns its ArrayBuffer and can move to the ingest worker.
+  const arrays = Buffer.allocUnsafeSlow(4 * n + 5 * r);
   const tokenView = new Uint32Array(arrays.buffer, arrays.byteOffset, n);
   for (let i = 0; i < n; i++) {
     const v = tokens[i] as number;

@@ -218,3 +218,32 @@ describe('durability setting', () => {
     expect(() => DataBuffer.open(file)).toThrow(/schema version 99; this build reads version 1/);
   });
 });
+
+describe('worker writer', () => {
+  it('stores, dedupes, resumes and commits the cursor exactly as the inline writer', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'physarum-buffer-'));
+    const run = async (writer: 'inline' | 'worker') => {
+      const buffer = freshBuffer({ writer, normalisation: 'dr_grpo' }, path.join(dir, `${writer}.sqlite`));
+      const acks = await Promise.all([
+        buffer.ingest(makeGroup(1, [1, 0])),
+        buffer.ingest(makeGroup(1, [1, 0])),
+        buffer.ingest(makeGroup(2, [null, null], 200, { status: 'aborted' }), { cursor: { offset: 2 } }),
+      ]);
+      await buffer.ingest(makeGroup(2, [3, 1], 200));
+      const clash = await buffer.ingest(makeGroup(3, [1], 100)).catch((e: Error & { code?: string }) => [e.code, e.message]);
+      const batch = await buffer.takeBatch({ step: 0, groups: 5 });
+      return { acks, clash, cursor: buffer.cursor(), advantages: batch.samples.map((s) => s.advantage), counters: buffer.counters() };
+    };
+    const inline = await run('inline');
+    const worker = await run('worker');
+    expect(worker).toEqual(inline);
+    expect(inline.acks.map((a) => [a.state, a.duplicate])).toEqual([
+      ['ready', false],
+      ['ready', true],
+      ['partial', false],
+    ]);
+    expect(inline.clash).toEqual(['PHYSARUM_INVALID_INPUT', 'rolloutId r100 (agent policy, fork 0) is already stored in another group']);
+    expect(() => DataBuffer.open(':memory:', { writer: 'worker' })).toThrow(/needs a file/);
+  });
+});
+

@@ -18,10 +18,15 @@ interface ChildRun {
 }
 
 /** Run the producer child; with `killAfter`, SIGKILL it as soon as that many acks have been read. */
-function runChild(file: string, from: number, to: number, options: { killAfter?: number; producers?: number; tag?: string } = {}): Promise<ChildRun> {
+function runChild(
+  file: string,
+  from: number,
+  to: number,
+  options: { killAfter?: number; producers?: number; tag?: string; writer?: 'inline' | 'worker' } = {},
+): Promise<ChildRun> {
   // node --import tsx, not the tsx binary: tsx runs the script in a child process, and SIGKILL
   // of the wrapper would leave the real producer running.
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, file, String(from), String(to), String(options.producers ?? 4), options.tag ?? 'child'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, file, String(from), String(to), String(options.producers ?? 4), options.tag ?? 'child', options.writer ?? 'inline'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -62,10 +67,10 @@ function inspect(file: string) {
 }
 
 describe('crash safety', () => {
-  it('after SIGKILL mid-ingest, no acknowledged sample is lost and a full retry duplicates nothing', async () => {
+  it.each(['inline', 'worker'] as const)('%s writer: after SIGKILL mid-ingest, no acknowledged sample is lost and a full retry duplicates nothing', async (writer) => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'physarum-crash-')), 'buffer.sqlite');
     const total = 400;
-    const killed = await runChild(file, 0, total, { killAfter: 120 });
+    const killed = await runChild(file, 0, total, { killAfter: 120, writer });
     expect(killed.signal).toBe('SIGKILL');
     expect(killed.done).toBe(false);
     expect(killed.acked.length).toBeGreaterThanOrEqual(120);
@@ -81,7 +86,7 @@ describe('crash safety', () => {
     expect(afterCrash.samples).toBe(afterCrash.groups.length * 4);
 
     // The producer retries everything (it cannot know which unacknowledged groups landed).
-    const retry = await runChild(file, 0, total);
+    const retry = await runChild(file, 0, total, { writer });
     expect(retry.done).toBe(true);
     const final = inspect(file);
     expect(final.groups.map((g) => g.g)).toEqual(Array.from({ length: total }, (_, i) => i));
@@ -101,7 +106,7 @@ describe('concurrent producers', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'physarum-producers-')), 'buffer.sqlite');
     const buffer = DataBuffer.open(file);
     try {
-      const children = [runChild(file, 1000, 1100, { tag: 'a' }), runChild(file, 2000, 2100, { tag: 'b' })];
+      const children = [runChild(file, 1000, 1100, { tag: 'a', writer: 'worker' }), runChild(file, 2000, 2100, { tag: 'b' })];
       // Eight in-process producers; the last two retry groups others already sent.
       const local = Array.from({ length: 8 }, async (_, p) => {
         const acks = [];

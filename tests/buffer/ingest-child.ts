@@ -4,10 +4,10 @@ import { writeSync } from 'node:fs';
 import { DataBuffer } from '../../src/buffer/data-buffer.ts';
 import { makeGroup } from './make-sample.ts';
 
-const [file, fromArg, toArg, producersArg = '4', tag = 'child'] = process.argv.slice(2);
+const [file, fromArg, toArg, producersArg = '4', tag = 'child', writer = 'inline'] = process.argv.slice(2);
 const from = Number(fromArg);
 const to = Number(toArg);
-const buffer = DataBuffer.open(file!);
+const buffer = DataBuffer.open(file!, { writer: writer as 'inline' | 'worker' });
 let next = from;
 await Promise.all(
   Array.from({ length: Number(producersArg) }, async () => {
