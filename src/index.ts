@@ -26,3 +26,4 @@ export * from './buffer/index.ts';
 export * from './engine/embedded/index.ts';
 export * from '../sandboxes/index.ts';
 export * from '../tools/index.ts';
+export * from './env/check-env.ts';

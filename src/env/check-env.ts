@@ -1,0 +1,61 @@
+/**
+ * A conformance check for env authors (Gymnasium's check_env): runs the parts of the contract that
+ * need no engine — task schema, state, reset, tool schemas, rubric — on one task and names the
+ * first thing that breaks. Use it in an env's own tests: `await checkEnv(new MyEnv(), row)`.
+ */
+import { ChatMessageRecord } from '../protocol/sample.ts';
+import { throwIfAborted } from '../protocol/errors.ts';
+import { asAgents, type MultiAgentEnv } from './agents.ts';
+import type { Env } from './env.ts';
+import { EnvError } from './errors.ts';
+import { parseTask } from './task.ts';
+import { toolSpecs } from './tool.ts';
+
+/** Plain JSON data: what survives JSON.stringify unchanged (no Map, Date, class instance, NaN, cycle). */
+function jsonRoundTrips(value: unknown, seen = new Set<unknown>()): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || value === undefined) return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (typeof value !== 'object' || seen.has(value)) return false;
+  seen.add(value);
+  const proto = Object.getPrototypeOf(value);
+  const ok = Array.isArray(value)
+    ? value.every((item) => item !== undefined && jsonRoundTrips(item, seen))
+    : (proto === Object.prototype || proto === null) && Object.values(value).every((item) => jsonRoundTrips(item, seen));
+  seen.delete(value);
+  return ok;
+}
+
+export async function checkEnv(env: Env<any, any> | MultiAgentEnv<any, any>, task: unknown, options: { signal?: AbortSignal } = {}): Promise<void> {
+  const signal = options.signal ?? new AbortController().signal;
+  const program = asAgents(env);
+  const fail = (message: string): never => {
+    throw new EnvError(`checkEnv: ${message}`);
+  };
+  const parsed = parseTask(program.taskSchema, task);
+  const roles = Object.keys(program.roles);
+  if (roles.length === 0) fail('the env has no roles');
+  if (program.rubric.functions.length + program.rubric.groupFunctions.length === 0) fail('the rubric has no reward functions');
+  if (program.maxTurns !== undefined && (!Number.isInteger(program.maxTurns) || program.maxTurns < 1))
+    fail(`maxTurns must be a positive integer, got ${program.maxTurns}`);
+  for (const [role, spec] of Object.entries(program.roles)) {
+    try {
+      toolSpecs(spec.tools ?? {});
+    } catch (error) {
+      fail(`role '${role}': a tool's inputSchema has no JSON schema: ${(error as Error).message}`);
+    }
+  }
+  const state = program.createState(parsed);
+  if (!jsonRoundTrips(state)) fail('createState must return JSON-serialisable state (abort snapshots carry it)');
+  if (!jsonRoundTrips(program.label(parsed))) fail('label(task) must be JSON-serialisable (it is stored in Sample.label)');
+  throwIfAborted(signal);
+  const opening = await program.reset({ task: parsed, state, sandbox: undefined, signal, turn: 0, steps: [], emit: () => undefined });
+  for (const role of roles) {
+    const messages = opening[role];
+    if (!Array.isArray(messages) || messages.length === 0) fail(`reset returned no opening messages for role '${role}'`);
+    messages!.forEach((message, i) => {
+      const check = ChatMessageRecord.safeParse(message);
+      if (!check.success) fail(`reset: message ${i} of role '${role}' is not a chat message (${check.error.issues[0]!.path.join('.')}: ${check.error.issues[0]!.message})`);
+    });
+  }
+  if (!jsonRoundTrips(state)) fail('reset left the state not JSON-serialisable');
+}
