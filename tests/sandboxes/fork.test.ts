@@ -46,6 +46,22 @@ describe('SandboxPool.fork', () => {
     expect(await copy!.readFile('/tmp/t.txt')).toBe('t\n');
   });
 
+  it('gives reward code a clean room: the agent\'s files without its processes', async () => {
+    const pool = newPool();
+    await using agent = await pool.acquire({});
+    await agent.exec('echo patch > fix.diff; (while true; do date >> noise.log; sleep 0.1; done) > /dev/null 2>&1 &');
+    const [room] = await pool.fork(agent, 1);
+    await using _room = room!;
+    expect(await room!.readFile('fix.diff')).toBe('patch\n');
+    // Processes other than init, the helper and this probe's own shell: none.
+    const others = 'n=0; for d in /proc/[0-9]*; do p=${d#/proc/}; [ "$p" = 1 ] || [ "$p" = $$ ] || [ "$p" = $PPID ] || n=$((n+1)); done; echo $n';
+    expect(Number((await agent.exec(others)).stdout)).toBeGreaterThan(0);
+    expect((await room!.exec(others)).stdout.trim()).toBe('0');
+    const before = (await room!.readFile('noise.log')).length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await room!.readFile('noise.log')).length).toBe(before);
+  });
+
   it('rejects bad counts and sandboxes that are not this pool\'s', async () => {
     const pool = newPool();
     const other = newPool();
