@@ -9,6 +9,7 @@ import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { InvalidInputError, PhysarumError, throwIfAborted } from '../protocol/errors.ts';
 import { parseDataPath, resolveSlice } from './data-path.ts';
+import { parquetCompressors } from './parquet-codecs.ts';
 
 export interface RawRow {
   file: string;
@@ -56,7 +57,7 @@ async function readParquet(file: string, slice: Parameters<typeof resolveSlice>[
     const metadata = await parquetMetadataAsync(buffer);
     const { start, end } = resolveSlice(slice, Number(metadata.num_rows));
     if (end <= start) return [];
-    const objects = await parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: end });
+    const objects = await parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: end, compressors: parquetCompressors });
     return objects.map((value, i) => ({ file, row: start + i, value: toJsonValue(value) }));
   } catch (error) {
     if (PhysarumError.isInstance(error)) throw error;

@@ -143,6 +143,11 @@ describe('parquet prompts (written by pyarrow)', () => {
     await expect(PromptSource.fromFile(`${broken}@[3:]`)).rejects.toThrow(`${broken} row 3, key "metadata": string is not valid JSON`);
   });
 
+  it.each(['zstd', 'gzip', 'brotli'])('reads %s-compressed parquet', async (codec) => {
+    const source = await PromptSource.fromFile(path.join(fixtures, `codec-${codec}.parquet`));
+    expect(source.records.map((r) => [r.prompt, r.metadata])).toEqual([0, 1, 2].map((i) => [`codec row ${i} ${'x'.repeat(50)}`, { i }]));
+  });
+
   it('reports a corrupt parquet file as invalid input naming it', async () => {
     const file = path.join(dir, 'corrupt.parquet');
     writeFileSync(file, 'PAR1 this is not parquet PAR1');
