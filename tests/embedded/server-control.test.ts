@@ -158,6 +158,26 @@ describe('embedded control: weights and health', () => {
     expect((await client.modelInfo()).weight_version).toBe('v7');
   });
 
+  it('a request that arrives while an update drains waits for the swap instead of deadlocking it', async () => {
+    const inFlight = one({ input_ids: [104], sampling_params: { max_new_tokens: 600, ignore_eos: true } });
+    await until(async () => (await load()).running === 1);
+    const update = client.updateWeightsFromDisk({ modelPath: otherGguf, weightVersion: 'drain-test' });
+    await until(async () => server.engine.isSwapping);
+    const late = one({ input_ids: [105], sampling_params: { max_new_tokens: 2 } });
+    expect((await update).success).toBe(true);
+    expect((await inFlight).meta_info.weight_version).not.toBe('drain-test');
+    expect((await late).meta_info).toMatchObject({ weight_version: 'drain-test', finish_reason: { type: 'length', length: 2 } });
+  });
+
+  it('requests held by a pause survive an update and run on the new weights after continue', async () => {
+    await client.pauseGeneration('abort');
+    const held = one({ input_ids: [104], sampling_params: { max_new_tokens: 3, ignore_eos: true } });
+    await client.updateWeightsFromDisk({ modelPath: otherGguf, weightVersion: 'held-test' });
+    await client.continueGeneration();
+    expect((await held).meta_info).toMatchObject({ weight_version: 'held-test', finish_reason: { type: 'length', length: 3 } });
+    await client.updateWeightsFromDisk({ modelPath: otherGguf, weightVersion: 'v7' });
+  });
+
   it('a failed update answers 400 success:false and keeps serving the old weights', async () => {
     const error = await client.updateWeightsFromDisk({ modelPath: '/nonexistent/model.gguf' }).catch((e: unknown) => e);
     expect((error as EngineHttpError).status).toBe(400);

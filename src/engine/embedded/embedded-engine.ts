@@ -42,6 +42,11 @@ export interface WeightUpdateTiming {
 interface InFlight {
   controller: AbortController;
   done: Promise<unknown>;
+  /**
+   * Past the pause gate and the weight swap: it runs (or waits for a sequence) on the current
+   * weights. Requests held by a pause are not admitted, so drains never wait for them.
+   */
+  admitted: boolean;
 }
 
 const QUEUE_ABORT: FinishReason = { type: 'abort', message: 'Abort in waiting queue' };
@@ -60,6 +65,7 @@ export class EmbeddedEngine {
   private updates = 0;
   private pauseMode: PauseMode | undefined;
   private swapping: Promise<void> = Promise.resolve();
+  private swapInProgress = false;
   private closed = false;
   weightVersion: string;
 
@@ -95,6 +101,10 @@ export class EmbeddedEngine {
   get isPaused(): boolean {
     return this.gate.isClosed;
   }
+  /** A weight update is draining in-flight requests or swapping; new requests wait. */
+  get isSwapping(): boolean {
+    return this.swapInProgress;
+  }
   get load(): { running: number; queued: number } {
     return { running: this.pool.busy, queued: this.pool.queued };
   }
@@ -124,17 +134,17 @@ export class EmbeddedEngine {
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, controller.signal]) : controller.signal;
     const rid = this.inFlight.has(item.rid) ? `${item.rid}-${randomUUID().slice(0, 8)}` : item.rid;
     let release: () => void = () => {};
-    const entry: InFlight = { controller, done: new Promise<void>((resolve) => (release = resolve)) };
+    const entry: InFlight = { controller, done: new Promise<void>((resolve) => (release = resolve)), admitted: false };
     this.inFlight.set(rid, entry);
     try {
-      return await this.generateAdmitted(item, signal, hooks.onToken);
+      return await this.generateAdmitted(item, entry, signal, hooks.onToken);
     } finally {
       this.inFlight.delete(rid);
       release();
     }
   }
 
-  private async generateAdmitted(item: GenerateItem, signal: AbortSignal, onToken?: (p: GenerationProgress) => void): Promise<ItemResult> {
+  private async generateAdmitted(item: GenerateItem, entry: InFlight, signal: AbortSignal, onToken?: (p: GenerationProgress) => void): Promise<ItemResult> {
     const queued = (): ItemResult => ({
       rid: item.rid, outputIds: [], logprobs: [], finishReason: QUEUE_ABORT, cachedTokens: 0,
       promptTokens: item.inputIds.length, weightVersion: this.weightVersion,
@@ -147,8 +157,9 @@ export class EmbeddedEngine {
       } catch {
         return queued();
       }
-      if (!this.gate.isClosed) break;
+      if (!this.gate.isClosed && !this.swapInProgress) break;
     }
+    entry.admitted = true; // synchronously after the checks: no swap can slip in between
     const plan = buildSamplingPlan(item.params, {
       model: this.model, eosTokenIds: this.eosTokenIds, promptLength: item.inputIds.length,
       contextSize: this.contextSize, sampleIndex: item.sampleIndex ?? 0,
@@ -187,6 +198,10 @@ export class EmbeddedEngine {
     return this.vocabSize;
   }
 
+  private admitted(): InFlight[] {
+    return [...this.inFlight.values()].filter((entry) => entry.admitted);
+  }
+
   /** Abort one request by rid (prefix match, as SGLang's scheduler does) or all of them. */
   abort({ rid = '', all = false }: { rid?: string; all?: boolean }): number {
     let count = 0;
@@ -205,7 +220,7 @@ export class EmbeddedEngine {
     this.pauseMode = mode;
     if (mode === 'abort') {
       this.abort({ all: true });
-      await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
+      await Promise.all(this.admitted().map((entry) => entry.done));
     }
   }
 
@@ -219,7 +234,9 @@ export class EmbeddedEngine {
    * frozen requests count as retracted (upstream frees their KV), so the idle sequences flush.
    */
   async flushCache(): Promise<{ ok: boolean; message: string }> {
-    if (this.inFlight.size > 0 && !(this.gate.isClosed && this.pauseMode === 'retract')) return { ok: false, message: `Cache not flushed because there are ${this.inFlight.size} pending requests.` };
+    const pending = this.admitted().length;
+    if (pending > 0 && !(this.gate.isClosed && this.pauseMode === 'retract'))
+      return { ok: false, message: `Cache not flushed because there are ${pending} pending requests.` };
     await this.pool.flush();
     return { ok: true, message: 'Cache flushed.' };
   }
@@ -238,10 +255,12 @@ export class EmbeddedEngine {
     const previousSwap = this.swapping;
     this.swapping = new Promise<void>((resolve) => (finishSwap = resolve));
     await previousSwap;
+    this.swapInProgress = true;
     try {
       // Frozen (paused) requests cannot finish on their own; end them so their sequences free up.
-      if (this.gate.isClosed) this.abort({ all: true });
-      await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
+      // Requests held at the pause gate are not touched: they run on the new weights after continue.
+      if (this.gate.isClosed) for (const entry of this.admitted()) entry.controller.abort(new Error('weight update while paused'));
+      await Promise.all(this.admitted().map((entry) => entry.done));
       const old = this.loaded;
       this.loaded = next;
       this.pool = new SlotPool(next.context);
@@ -251,6 +270,7 @@ export class EmbeddedEngine {
       this.weightVersion = weightVersion ?? nextVersion(this.weightVersion, this.updates);
       void disposeLlama(old);
     } finally {
+      this.swapInProgress = false;
       finishSwap();
     }
     return { loadMs, pauseMs: performance.now() - pauseStart };
