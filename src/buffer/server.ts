@@ -1,7 +1,8 @@
 /**
  * The Data Buffer over HTTP, with ws notifications on /events. Loopback by default; binding any
- * other host requires a token, and with a token every request and socket must present it
- * (`Authorization: Bearer <token>`). Errors are `{ error: { code, message, retryable } }`.
+ * other host requires a token. Loopback clients are always served; every other request and
+ * socket must present the token (`Authorization: Bearer <token>`). Errors are
+ * `{ error: { code, message, retryable } }`.
  *
  *   GET  /health  /stats  /cursor  /groups?state=&step=&status=&limit=  /steps/<n>
  *   POST /ingest {samples, cursor?}   /checkpoint {cursor}   /take-partial {groups}
@@ -22,7 +23,7 @@ import { encodeTrainerBatch } from './wire.ts';
 export interface BufferServerOptions {
   host?: string;
   port?: number;
-  /** Required for a non-loopback host; then every client must send it. */
+  /** Required for a non-loopback host; then every non-loopback client must send it. */
   token?: string;
   /** Largest accepted request body (default 256 MiB). */
   maxBodyBytes?: number;
@@ -53,8 +54,10 @@ export function takenBatchJson(batch: TakenBatch): unknown {
   return { ...batch, groups: batch.groups.map((g) => ({ ...g, samples: g.samples.map(plain) })), samples: batch.samples.map(plain), excluded: batch.excluded.map(plain) };
 }
 
+/** Loopback clients are always served; any other client must present the token. */
 function authorised(req: IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined) return LOOPBACK.has(req.socket.remoteAddress ?? '');
+  if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
+  if (token === undefined) return false;
   const header = req.headers.authorization ?? '';
   const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
   const want = Buffer.from(token);
@@ -127,7 +130,7 @@ export async function startBufferServer(buffer: DataBuffer, options: BufferServe
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://buffer');
       try {
-        if (!authorised(req, token)) throw new HttpError(token ? 401 : 403, token ? 'missing or wrong bearer token' : 'only loopback clients may use a buffer server without a token');
+        if (!authorised(req, token)) throw new HttpError(401, 'missing or wrong bearer token: clients other than loopback must send Authorization: Bearer <token>');
         const step = /^\/steps\/(\d+)$/.exec(url.pathname);
         let result: unknown;
         if (req.method === 'GET' && step) result = takenBatchJson(buffer.stepBatch(Number(step[1])));

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DataBuffer } from '../../src/buffer/data-buffer.ts';
@@ -69,20 +70,30 @@ describe('buffer server', () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
 
-  it('requires a token off loopback, and checks it on every request and socket', async () => {
+  it('requires a token to serve off loopback, and checks it for every non-loopback request and socket', async () => {
     const buffer = DataBuffer.open(':memory:');
     cleanup.push(() => buffer.close());
     await expect(startBufferServer(buffer, { host: '0.0.0.0' })).rejects.toThrow(/needs a token/);
     await expect(startBufferServer(buffer, { token: 'short' })).rejects.toThrow(/at least 16 characters/);
 
     const token = 'a-long-enough-secret-token';
-    const { server } = await serve({ token });
-    expect((await fetch(`${server.url}/health`)).status).toBe(401);
-    expect((await fetch(`${server.url}/health`, { headers: { authorization: 'Bearer wrong-token-of-same-len' } })).status).toBe(401);
-    expect((await fetch(`${server.url}/health`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-    const refused = new WebSocket(`${server.url.replace('http', 'ws')}/events`);
+    const { server } = await serve({ host: '0.0.0.0', token });
+    // Loopback clients are served without it.
+    expect((await fetch(`http://127.0.0.1:${server.port}/health`)).status).toBe(200);
+    // Any other address of this machine is not loopback.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (!external) return; // a machine with loopback only cannot show the other side
+    const base = `http://${external}:${server.port}`;
+    const denied = await fetch(`${base}/health`);
+    expect(denied.status).toBe(401);
+    expect((await json(denied)).error.message).toMatch(/Bearer/);
+    expect((await fetch(`${base}/health`, { headers: { authorization: 'Bearer wrong-token-of-same-len' } })).status).toBe(401);
+    expect((await fetch(`${base}/health`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const refused = new WebSocket(`ws://${external}:${server.port}/events`);
     await expect(new Promise((resolve, reject) => (refused.on('open', resolve), refused.on('error', reject)))).rejects.toThrow(/401/);
-    const allowed = new WebSocket(`${server.url.replace('http', 'ws')}/events`, { headers: { authorization: `Bearer ${token}` } });
+    const allowed = new WebSocket(`ws://${external}:${server.port}/events`, { headers: { authorization: `Bearer ${token}` } });
     await new Promise((resolve, reject) => (allowed.on('open', resolve), allowed.on('error', reject)));
     allowed.close();
   });
