@@ -171,6 +171,7 @@ export class RolloutManager {
             await o.onGroup({ ...kept, outcome: 'accepted' }, sinkOptions);
             accepted++;
             report.keptWhenInsufficient++;
+            for (const sample of kept.samples) increment(report.statuses, sample.status);
             continue;
           }
           const round = this.#nextRound(step, report);

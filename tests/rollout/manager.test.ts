@@ -160,7 +160,7 @@ describe('over-sampling with dynamic filters', () => {
       onGroup: (group) => void accepted.push(group),
     });
     const report = await manager.step(0);
-    expect(report).toMatchObject({ accepted: 2, keptWhenInsufficient: 2, dropped: {}, started: 2 });
+    expect(report).toMatchObject({ accepted: 2, keptWhenInsufficient: 2, dropped: {}, started: 2, statuses: { completed: 4 } });
     expect([...new Set(calls)].sort()).toEqual([0, 1]);
     expect(accepted.every((g) => g.outcome === 'accepted' && g.reason === undefined)).toBe(true);
   });
