@@ -135,7 +135,7 @@ export async function handleGenerate(req: IncomingMessage, res: ServerResponse, 
           if (progress.outputIds.length % interval !== 0) return;
           const meta: GenerateResponse['meta_info'] = {
             id: item.rid, finish_reason: null, prompt_tokens: item.inputIds.length, weight_version: engine.weightVersion,
-            completion_tokens: progress.outputIds.length, cached_tokens: 0,
+            completion_tokens: progress.outputIds.length, cached_tokens: progress.cachedTokens,
           };
           if (item.returnLogprob) {
             meta.input_token_logprobs = [];

@@ -29,12 +29,12 @@ export interface SamplingPlan {
 export interface GenerationProgress {
   outputIds: readonly number[];
   logprobs: readonly number[];
+  /** Prompt tokens whose KV was reused from the sequence's cache. */
+  cachedTokens: number;
 }
 
 export interface GenerationResult extends GenerationProgress {
   finishReason: FinishReason;
-  /** Prompt tokens whose KV was reused from the sequence's cache. */
-  cachedTokens: number;
   /** The matched stop string, when a string or regex ended the generation. */
   stopString?: string;
 }
@@ -91,7 +91,7 @@ export async function runGeneration(
     for await (const step of generator) {
       outputIds.push(step.token);
       logprobs.push(Math.log(step.confidence));
-      hooks.onToken?.({ outputIds, logprobs });
+      hooks.onToken?.({ outputIds, logprobs, cachedTokens });
       if (plan.stopTokenIds.has(step.token)) return finish({ type: 'stop', matched: step.token });
       const stop = plan.stopMatcher.check(outputIds);
       if (stop) return finish({ type: 'stop', matched: stop.matched }, stop.matched);
