@@ -55,6 +55,7 @@ export interface WireHeader {
   ranks: Array<{ microBatches: WireMicroBatch[] }>;
 }
 
+const INT32_MAX = 0x7fffffff;
 const BYTES: Record<WireDtype, number> = { int32: 4, uint8: 1, float32: 4 };
 const align8 = (n: number) => (n + 7) & ~7;
 const packr = new Packr({ useRecords: false });
@@ -147,6 +148,8 @@ function writeMicroBatch(out: Uint8Array, base: number, mb: MicroBatch, refs: Re
     prompt[i] = sample.tokens.length - sample.responseLength;
     response[i] = sample.responseLength;
     advantages[i] = advantage ?? 0;
+    if (sample.index > INT32_MAX || sample.groupIndex > INT32_MAX)
+      throw new WireError(`sample ${sample.rolloutId}: index ${sample.index} / groupIndex ${sample.groupIndex} does not fit the wire's int32`);
     groups[i] = sample.groupIndex;
     indexes[i] = sample.index;
   });

@@ -89,6 +89,11 @@ describe('trainer-batch wire', () => {
     );
   });
 
+  it('refuses indexes that do not fit int32 rather than wrapping them', () => {
+    const big = { ...items[0]!, sample: { ...items[0]!.sample, index: 2 ** 31 } };
+    expect(() => encodeTrainerBatch(buildTrainerBatch([big], { maxTokensPerGpu: 12, dpSize: 1 }))).toThrow(/index 2147483648 .* int32/);
+  });
+
   it('is deterministic (padding is zeroed)', () => {
     const batch = buildTrainerBatch(items, { maxTokensPerGpu: 12, dpSize: 1 });
     expect(Buffer.from(encodeTrainerBatch(batch)).equals(Buffer.from(encodeTrainerBatch(batch)))).toBe(true);
