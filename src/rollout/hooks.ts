@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InvalidInputError } from '../protocol/errors.ts';
+import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { Sample } from '../protocol/sample.ts';
 import type { ConcurrencyBudgets } from './budgets.ts';
 import type { PromptRecord } from './prompt-record.ts';
@@ -83,8 +83,9 @@ export type GroupRewardHook = (samples: Sample[], context: RolloutRewardContext)
  */
 export async function loadHook<T extends (...args: any[]) => unknown>(
   spec: string,
-  options: { baseDir?: string } = {},
+  options: { baseDir?: string; signal?: AbortSignal } = {},
 ): Promise<T> {
+  throwIfAborted(options.signal);
   const hash = spec.lastIndexOf('#');
   const file = hash === -1 ? spec : spec.slice(0, hash);
   const exportName = hash === -1 ? 'default' : spec.slice(hash + 1);

@@ -131,6 +131,7 @@ describe('hooks loaded from modules', () => {
       `hook "${hooksFile}#nope": module has no export "nope" (exports: calls, default, dropOddGroups, generateBySlot, generateGroup, notAFunction, rewardLength, rewardRank)`,
     );
     await expect(loadHook(`${hooksFile}#notAFunction`)).rejects.toThrow(`hook "${hooksFile}#notAFunction": export "notAFunction" is a number, not a function`);
+    await expect(loadHook(hooksFile, { signal: AbortSignal.abort(new Error('stop')) })).rejects.toThrow('aborted: stop');
     await expect(loadHook('#x')).rejects.toThrow('hook "#x": expected "path/to/module.ts#exportName"');
     await expect(loadHook(`${hooksFile}#`)).rejects.toThrow(/expected "path\/to\/module\.ts#exportName"/);
     const dir = mkdtempSync(path.join(tmpdir(), 'physarum-hooks-'));
