@@ -27,3 +27,4 @@ export * from './engine/embedded/index.ts';
 export * from '../sandboxes/index.ts';
 export * from '../tools/index.ts';
 export * from './env/check-env.ts';
+export * from './env/chat-engine.ts';

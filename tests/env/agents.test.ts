@@ -7,6 +7,8 @@ import { startScriptedServer, type ScriptedServer } from '../../src/engine/scrip
 import { SglangClient } from '../../src/engine/sglang-client.ts';
 import { MultiAgentEnv, type AgentRole, type AgentsStepResult, type ChatEngine } from '../../src/env/agents.ts';
 import { runEpisode } from '../../src/env/episode.ts';
+import { chatCompletionsEngine } from '../../src/env/chat-engine.ts';
+import { OpenAiChatClient } from '../../src/engine/openai-chat-client.ts';
 import { rubric } from '../../src/env/rubric.ts';
 import type { AssistantReply, EnvContext } from '../../src/env/types.ts';
 
@@ -92,6 +94,16 @@ describe('multi-agent episodes', () => {
     expect(samples[1]!.weightVersions).toEqual(['frozen-3', 'frozen-3', 'frozen-3']);
     expect(chat.tokenizer.decode(samples[1]!.tokens)).toContain('You host game A');
     expect(chat.tokenizer.decode(samples[0]!.tokens)).not.toContain('You host game A');
+  });
+
+  it('a frozen opponent over /v1/chat/completions (OpenAiChatClient) plays the host role', async () => {
+    const client = new OpenAiChatClient(hostServer.url);
+    const env = new GuessingGame({ guesser: {}, host: { trains: false, engine: chatCompletionsEngine(client), sampling: { temperature: 0, max_new_tokens: 20 } } });
+    const { samples } = await runEpisode({ env, task: { secret: 7 }, engine: new SglangClient(guesserServer.url), chat, rolloutId: 'g5', groupIndex: 0, index: 0 });
+    await client.close();
+    expect(samples).toHaveLength(1);
+    expect(samples[0]).toMatchObject({ agent: 'guesser', status: 'completed', reward: 1, turns: 3 });
+    expect(samples[0]!.response).toContain('lower');
   });
 
   it('a chat-completions role (judge) takes turns without a ledger; a training chat role is refused', async () => {
