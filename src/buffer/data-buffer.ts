@@ -5,13 +5,14 @@
  */
 import type Database from 'better-sqlite3';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
-import type { SampleInput, SampleStatus } from '../protocol/sample.ts';
+import type { SampleInput } from '../protocol/sample.ts';
 import { BufferError } from './errors.ts';
 import type { GroupFilters, NormalisationMethod } from './normalise.ts';
 import { groupWriter, type GroupPayload } from './group-writer.ts';
+import { applyScoreUpdates, countGroups, findGroups, readCounters, samplesOfGroup, type GroupQuery, type ScoreUpdate } from './queries.ts';
 import { IngestClient } from './ingest-client.ts';
-import { groupKey, oldestVersion, sampleKey, type GroupRow, type GroupState, type SampleRow, type StoredGroup, type StoredSample } from './rows.ts';
-import { decodeSample, encodeSample } from './sample-codec.ts';
+import { groupKey, oldestVersion, sampleKey, type GroupState, type StoredGroup, type StoredSample } from './rows.ts';
+import { encodeSample } from './sample-codec.ts';
 import { CommitQueue, openDatabase, type Durability } from './store.ts';
 import { takeGroups, type TakeBatchOptions, type TakenBatch } from './take-batch.ts';
 
@@ -50,14 +51,6 @@ export type BufferEvent =
   | { type: 'checkpoint'; cursor: unknown }
   | { type: 'rescored'; samples: number };
 
-export interface ScoreUpdate {
-  id: number;
-  reward: number | null;
-  rewards?: Record<string, number>;
-  /** Set when re-scoring failed: the sample becomes a verifier_error (reward null), never 0. */
-  status?: SampleStatus;
-  statusReason?: string;
-}
 
 export class DataBuffer {
   readonly options: Readonly<DataBufferOptions>;
@@ -84,9 +77,6 @@ export class DataBuffer {
     this.sql = {
       bump: db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value'),
       getKv: db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?'),
-      samplesOf: db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE group_id = ? ORDER BY id'),
-      sampleById: db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE id = ?'),
-      updateScore: db.prepare('UPDATE samples SET reward = ?, status = ?, meta = ? WHERE id = ?'),
     };
   }
 
@@ -186,65 +176,31 @@ export class DataBuffer {
   }
 
   /** Stored groups, oldest first, filtered by state, consuming step, or containing a sample status. */
-  groups(query: { state?: GroupState; step?: number; status?: string; limit?: number } = {}): StoredGroup[] {
+  groups(query: GroupQuery = {}): StoredGroup[] {
     this.assertOpen();
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const filter = (clause: string, value: unknown) => {
-      where.push(clause);
-      args.push(value);
-    };
-    if (query.state) filter('state = ?', query.state);
-    if (query.step !== undefined) filter('step = ?', query.step);
-    if (query.status) filter('id IN (SELECT group_id FROM samples WHERE status = ?)', query.status);
-    const sql = `SELECT * FROM groups ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
-    const rows = this.db.prepare<unknown[], GroupRow>(sql).all(...args, query.limit ?? -1);
-    return rows.map((g) => ({
-      id: g.id,
-      groupIndex: g.group_index,
-      state: g.state,
-      step: g.step,
-      dropReason: g.drop_reason,
-      samples: this.samplesOf(g.id),
-    }));
+    return findGroups(this.db, query);
   }
 
   samplesOf(groupId: number): StoredSample[] {
-    return this.sql.samplesOf.all(groupId).map((r) => ({ id: r.id, groupId: r.group_id, sample: decodeSample(r.meta, r.arrays) }));
+    return samplesOfGroup(this.db, groupId);
   }
 
   /** Replace rewards of stored samples (re-scoring with a changed rubric). */
   async updateScores(updates: readonly ScoreUpdate[], options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertOpen();
     throwIfAborted(options.signal);
-    await this.queue.write(() => {
-      for (const u of updates) {
-        const row = this.sql.sampleById.get(u.id);
-        if (!row) throw new InvalidInputError(`no stored sample has id ${u.id}`);
-        const meta = JSON.parse(row.meta) as Record<string, unknown>;
-        meta.reward = u.reward;
-        if (u.rewards) meta.rewards = u.rewards;
-        if (u.status) meta.status = u.status;
-        if (u.statusReason !== undefined) meta.statusReason = u.statusReason;
-        this.sql.updateScore.run(u.reward, u.status ?? row.status, JSON.stringify(meta), u.id);
-      }
-      this.sql.bump.run('rescored_samples', updates.length);
-    });
+    await this.queue.write(() => applyScoreUpdates(this.db, updates));
     this.emit({ type: 'rescored', samples: updates.length });
   }
 
   /** Durable counters: ingests, statuses, duplicates, exclusions by reason, dropped groups, staleness. */
   counters(): Record<string, number> {
-    const rows = this.db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counters ORDER BY name').all();
-    return Object.fromEntries(rows.map((r) => [r.name, r.value]));
+    return readCounters(this.db);
   }
 
   /** Number of groups in each state. */
   groupCounts(): Record<GroupState, number> {
-    const counts: Record<GroupState, number> = { ready: 0, partial: 0, consumed: 0, resumed: 0, dropped: 0 };
-    for (const r of this.db.prepare<[], { state: GroupState; n: number }>('SELECT state, COUNT(*) AS n FROM groups GROUP BY state').all())
-      counts[r.state] = r.n;
-    return counts;
+    return countGroups(this.db);
   }
 
   /** Listen to ingests, batches, checkpoints and re-scores; returns the unsubscribe function. */

@@ -1,7 +1,8 @@
 // The Data Buffer's public surface.
 export * from './errors.ts';
 export * from './normalise.ts';
-export { DataBuffer, type DataBufferOptions, type IngestAck, type BufferEvent, type ScoreUpdate } from './data-buffer.ts';
+export { DataBuffer, type DataBufferOptions, type IngestAck, type BufferEvent } from './data-buffer.ts';
+export type { GroupQuery, ScoreUpdate } from './queries.ts';
 export type { GroupState, StoredGroup, StoredSample, TrainSample } from './rows.ts';
 export type { TakeBatchOptions, TakenBatch, TakenGroup } from './take-batch.ts';
 export { encodeSample, decodeSample, packArrays, type PackedArrays } from './sample-codec.ts';
