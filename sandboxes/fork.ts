@@ -34,10 +34,6 @@ export async function takeSnapshot(prepared: Sandbox, signal?: AbortSignal): Pro
 
 export async function restoreSnapshot(target: Sandbox, snapshot: Snapshot, signal?: AbortSignal): Promise<void> {
   const upload = target.helper.nextRequestId();
-  const b64 = snapshot.tar.toString('base64');
-  const step = 1 << 20; // a multiple of 4: every chunk decodes on its own
-  for (let i = 0; i < b64.length; i += step) {
-    await target.helper.send({ op: 'upload', upload, data: b64.slice(i, i + step) });
-  }
+  await target.helper.upload(upload, snapshot.tar);
   await target.request('restore', { upload, roots: snapshot.roots, manifest: snapshot.manifest }, signal, DEADLINE_MS);
 }

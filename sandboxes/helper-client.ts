@@ -86,11 +86,12 @@ export class HelperConnection {
     });
   }
 
-  /** Sends one message that has no answer (upload chunks). */
-  async send(message: Record<string, unknown>): Promise<void> {
+  /** Sends bytes for a later request to use (`upload` id): a header line, then the raw bytes. */
+  async upload(upload: number, data: Buffer): Promise<void> {
     if (this.closed) throw this.closed;
     if (!this.stream.writable) throw new SandboxError('sandbox_died', 'the sandbox helper stream is closed', { containerId: this.containerId });
-    if (!this.stream.write(`${JSON.stringify(message)}\n`)) {
+    this.stream.write(`${JSON.stringify({ op: 'upload', upload, size: data.length })}\n`);
+    if (!this.stream.write(data)) {
       await new Promise<void>((resolve) => this.stream.once('drain', resolve));
     }
   }

@@ -24,14 +24,19 @@ def handle(req):
 
 def main():
     send({'ev': 'ready', 'pid': os.getpid(), 'uid': os.getuid(), 'workdir': WORKDIR})
-    for line in sys.stdin.buffer:
+    stdin = sys.stdin.buffer
+    while True:
+        line = stdin.readline()
+        if not line:
+            break
         try:
             req = json.loads(line)
         except ValueError:
             send({'id': None, 'ev': 'done', 'ok': False, 'error': {'kind': 'bad_request', 'message': 'not JSON'}})
             continue
-        if req.get('op') == 'upload':  # ordered chunks: append inline, no answer
-            UPLOADS.setdefault(req['upload'], io.BytesIO()).write(base64.b64decode(req['data']))
+        if req.get('op') == 'upload':
+            # A header line, then `size` raw bytes (no base64 or JSON for bulk data); no answer.
+            UPLOADS.setdefault(req['upload'], io.BytesIO()).write(stdin.read(int(req['size'])))
             continue
         if req.get('op') == 'cancel':  # inline: it must work even when no thread can start
             handle(req)
