@@ -6,6 +6,8 @@
  *   bare      — the very same /generate requests (recorded from the framework run), replayed by
  *               256 concurrent loops that do nothing else, counting requests per second.
  * ratio = framework turns/s ÷ bare requests/s (1.0 = the framework costs nothing).
+ * Also printed: the runner's own CPU per turn (the same episodes against the recorded responses,
+ * no HTTP, no server), which is what the ratio pays for.
  *
  *   npm run bench -- rollout-overhead [--episodes 256] [--latency-ms 20] [--rounds 2]
  */
@@ -14,7 +16,7 @@ import pLimit from 'p-limit';
 import { loadChat } from '../src/chat/chat-template.ts';
 import { startScriptedServer } from '../src/engine/scripted-server.ts';
 import { SglangClient } from '../src/engine/sglang-client.ts';
-import type { GenerateRequest } from '../src/engine/sglang-types.ts';
+import type { GenerateRequest, GenerateResponse } from '../src/engine/sglang-types.ts';
 import { runEpisode } from '../src/env/episode.ts';
 import { CountdownEnv } from '../envs/countdown/index.ts';
 
@@ -42,16 +44,15 @@ export default async function bench(argv: string[]): Promise<void> {
   const client = new SglangClient(server.url, { connections: episodes });
   const env = new CountdownEnv();
 
-  const framework = async (record?: GenerateRequest[][]): Promise<{ turns: number; seconds: number }> => {
+  type Engine = { generate(request: GenerateRequest, options?: { signal?: AbortSignal }): Promise<GenerateResponse | GenerateResponse[]> };
+  const framework = async (engineFor: (episode: number) => Engine = () => client): Promise<{ turns: number; seconds: number }> => {
     let turns = 0;
     const started = performance.now();
     const limit = pLimit(episodes);
     await Promise.all(
       tasks.map((task, i) =>
         limit(async () => {
-          const engine = record
-            ? { generate: (request: GenerateRequest, options?: { signal?: AbortSignal }) => (record[i]!.push(structuredClone(request)), client.generate(request, options)) }
-            : client;
+          const engine = engineFor(i);
           const { samples, metrics } = await runEpisode({ env, task, engine, chat, sampling: { max_new_tokens: 256 }, rolloutId: `b-${i}`, groupIndex: i, index: i });
           if (samples[0]!.status !== 'completed') throw new Error(`episode ${i} ended ${samples[0]!.status}: ${samples[0]!.statusReason}`);
           turns += metrics.turns ?? 0;
@@ -76,7 +77,22 @@ export default async function bench(argv: string[]): Promise<void> {
   };
 
   const recorded: GenerateRequest[][] = tasks.map(() => []);
-  await framework(recorded); // warm-up (JIT, connections, tokenizer caches) and recording
+  const responses: GenerateResponse[][] = tasks.map(() => []);
+  // Warm-up (JIT, connections, tokenizer caches) that records every request and response.
+  await framework((i) => ({
+    async generate(request, options) {
+      recorded[i]!.push(structuredClone(request));
+      const response = (await client.generate(request, options)) as GenerateResponse;
+      responses[i]!.push(structuredClone(response));
+      return response;
+    },
+  }));
+  // The runner alone: the same episodes answered from the recording, in memory.
+  const replay = (i: number): Engine => {
+    let turn = 0;
+    return { generate: async () => structuredClone(responses[i]![turn++]!) };
+  };
+  const alone = await framework(replay);
   let frameworkTurns = 0;
   let frameworkSeconds = 0;
   let bareRequests = 0;
@@ -95,6 +111,6 @@ export default async function bench(argv: string[]): Promise<void> {
   const frameworkRate = frameworkTurns / frameworkSeconds;
   const bareRate = bareRequests / bareSeconds;
   console.log(
-    `bench rollout-overhead: ratio=${(frameworkRate / bareRate).toFixed(3)} (target >= 0.5) framework_turns_per_s=${frameworkRate.toFixed(1)} bare_requests_per_s=${bareRate.toFixed(1)} episodes=${episodes} latency_ms=${latencyMs}`,
+    `bench rollout-overhead: ratio=${(frameworkRate / bareRate).toFixed(3)} (target >= 0.5) framework_turns_per_s=${frameworkRate.toFixed(1)} bare_requests_per_s=${bareRate.toFixed(1)} runner_ms_per_turn=${((alone.seconds * 1000) / alone.turns).toFixed(3)} episodes=${episodes} latency_ms=${latencyMs}`,
   );
 }
