@@ -82,7 +82,13 @@ export class DataBuffer {
 
   /** Open (or create) a buffer file. ':memory:' gives a throwaway buffer. */
   static open(file: string, options: DataBufferOptions = {}): DataBuffer {
-    return new DataBuffer(file, openDatabase(file, options.durability ?? 'process'), options);
+    const db = openDatabase(file, options.durability ?? 'process');
+    try {
+      return new DataBuffer(file, db, options);
+    } catch (error) {
+      db.close(); // a rejected option must not leak the open file
+      throw error;
+    }
   }
 
   /**
