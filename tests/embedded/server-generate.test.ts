@@ -48,6 +48,21 @@ describe('embedded /generate: responses', () => {
     expect(without.meta_info.output_token_logprobs).toBeUndefined();
   });
 
+  it('top_logprobs_num lists the most probable alternatives per position, best first', async () => {
+    const out = await one({ input_ids: [104, 105], sampling_params: { max_new_tokens: 4, temperature: 0, ignore_eos: true }, return_logprob: true, top_logprobs_num: 3 });
+    const rows = out.meta_info.output_top_logprobs as Array<Array<[number, number, null]>>;
+    expect(out.meta_info.input_top_logprobs).toEqual([]);
+    expect(rows).toHaveLength(4);
+    rows.forEach((row, k) => {
+      expect(row).toHaveLength(3);
+      expect(row[0]![0]).toBeGreaterThanOrEqual(row[1]![0]);
+      expect(row[1]![0]).toBeGreaterThanOrEqual(row[2]![0]);
+      // Greedy picks the most probable token, with the same log-prob in both lists.
+      expect(row[0]![1]).toBe(out.output_ids[k]);
+      expect(row[0]![0]).toBeCloseTo(out.meta_info.output_token_logprobs![k]![0]!, 6);
+    });
+  });
+
   it('EOS finishes with {stop, matched: id}: the id stays in output_ids, not in text', async () => {
     const out = await one({ input_ids: [104, 105], sampling_params: { max_new_tokens: 10, logit_bias: { [EOS]: 100 } } });
     expect(out.output_ids).toEqual([EOS]);
@@ -153,8 +168,8 @@ describe('embedded /generate: errors as SGLang sends them', () => {
     expect(JSON.parse(outOfVocab.text).error.message).toBe('Token id 9999 in the input is outside the vocabulary (size 259).');
     const regex = await post('/generate', { input_ids: [104], sampling_params: { regex: 'a+' } });
     expect(JSON.parse(regex.text).error.message).toBe('sampling_params.regex is not supported by the embedded llama.cpp engine.');
-    const top = await post('/generate', { input_ids: [104], top_logprobs_num: 3, return_logprob: true });
-    expect(top.status).toBe(400);
+    const ids = await post('/generate', { input_ids: [104], token_ids_logprob: [1, 2], return_logprob: true });
+    expect(JSON.parse(ids.text).error.message).toBe('token_ids_logprob is not supported by the embedded llama.cpp engine.');
   });
 
   it('unknown paths 404 and wrong methods 405 with FastAPI bodies', async () => {

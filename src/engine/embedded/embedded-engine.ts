@@ -24,6 +24,8 @@ export interface GenerateItem {
   params: SamplingParams;
   /** Which of the `n` samples of its prompt this is. */
   sampleIndex?: number;
+  /** `top_logprobs_num`: most probable alternatives to report per output position. */
+  topLogprobs?: number;
 }
 
 export interface ItemResult extends GenerationResult {
@@ -160,10 +162,13 @@ export class EmbeddedEngine {
       if (!this.gate.isClosed && !this.swapInProgress) break;
     }
     entry.admitted = true; // synchronously after the checks: no swap can slip in between
-    const plan = buildSamplingPlan(item.params, {
-      model: this.model, eosTokenIds: this.eosTokenIds, promptLength: item.inputIds.length,
-      contextSize: this.contextSize, sampleIndex: item.sampleIndex ?? 0,
-    });
+    const plan = {
+      ...buildSamplingPlan(item.params, {
+        model: this.model, eosTokenIds: this.eosTokenIds, promptLength: item.inputIds.length,
+        contextSize: this.contextSize, sampleIndex: item.sampleIndex ?? 0,
+      }),
+      topLogprobs: item.topLogprobs ?? 0,
+    };
     const pool = this.pool;
     const model = this.model;
     const weightVersion = this.weightVersion;

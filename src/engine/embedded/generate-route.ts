@@ -21,6 +21,8 @@ interface PlannedItem {
   params: SamplingParams;
   sampleIndex: number;
   returnLogprob: boolean;
+  /** `top_logprobs_num` when logprobs are returned, else 0. */
+  topLogprobs: number;
   record?: (output: readonly number[], maxNewTokens: number) => void;
 }
 
@@ -32,8 +34,6 @@ function checkUnsupported(request: GenerateRequest): void {
   const logprobStart = [request.logprob_start_len ?? -1].flat();
   if (logprobStart.some((v) => v !== -1) && [request.return_logprob ?? false].flat().some(Boolean))
     throw new BadGenerateRequest('logprob_start_len other than -1 (input token logprobs) is not supported by the embedded llama.cpp engine.');
-  if ([request.top_logprobs_num ?? 0].flat().some((v) => v > 0))
-    throw new BadGenerateRequest('top_logprobs_num > 0 is not supported by the embedded llama.cpp engine.');
   if (request.token_ids_logprob !== undefined && request.token_ids_logprob !== null)
     throw new BadGenerateRequest('token_ids_logprob is not supported by the embedded llama.cpp engine.');
   if (pick(request.lora_path, 0)) throw new BadGenerateRequest('lora_path is not supported by the embedded llama.cpp engine.');
@@ -54,6 +54,7 @@ export function planItems(request: GenerateRequest, engine: EmbeddedEngine, sess
     const item: PlannedItem = {
       index: expanded.index, rid: expanded.rid, inputIds, params,
       sampleIndex: expanded.index - expanded.promptIndex * expanded.sampling.n, returnLogprob: expanded.returnLogprob,
+      topLogprobs: expanded.returnLogprob ? expanded.topLogprobsNum : 0,
     };
     if (request.session_params) {
       const resolved = sessions.resolve(request.session_params, item.rid, inputIds, engine.model.tokens.bos);
@@ -64,8 +65,22 @@ export function planItems(request: GenerateRequest, engine: EmbeddedEngine, sess
   });
 }
 
+function tuple(engine: EmbeddedEngine, logprob: number | undefined, id: number, withText: boolean): LogprobTuple {
+  return [logprob ?? null, id, withText ? engine.detokenize([id], { skipSpecialTokens: false }) : null];
+}
+
 function logprobTuples(engine: EmbeddedEngine, progress: GenerationProgress, withText: boolean): LogprobTuple[] {
-  return progress.outputIds.map((id, k) => [progress.logprobs[k] ?? null, id, withText ? engine.detokenize([id], { skipSpecialTokens: false }) : null]);
+  return progress.outputIds.map((id, k) => tuple(engine, progress.logprobs[k], id, withText));
+}
+
+/** `input_token_logprobs` and the logprob arrays of the output, as SGLang lays them out. */
+function logprobMeta(engine: EmbeddedEngine, item: PlannedItem, progress: GenerationProgress, withText: boolean): Partial<GenerateResponse['meta_info']> {
+  const meta: Partial<GenerateResponse['meta_info']> = { input_token_logprobs: [], output_token_logprobs: logprobTuples(engine, progress, withText) };
+  if (item.topLogprobs > 0) {
+    meta.input_top_logprobs = [];
+    meta.output_top_logprobs = (progress.topLogprobs ?? []).map((row) => row.map(([id, lp]) => tuple(engine, lp, id, withText)));
+  }
+  return meta;
 }
 
 function outputText(engine: EmbeddedEngine, item: PlannedItem, outputIds: readonly number[], stopString?: string): string {
@@ -83,8 +98,7 @@ function responseFor(engine: EmbeddedEngine, request: GenerateRequest, item: Pla
     cached_tokens: result.cachedTokens,
   };
   if (item.returnLogprob) {
-    meta.input_token_logprobs = [];
-    meta.output_token_logprobs = logprobTuples(engine, result, request.return_text_in_logprobs === true);
+    Object.assign(meta, logprobMeta(engine, item, result, request.return_text_in_logprobs === true));
     meta.output_token_logprobs_length = result.outputIds.length;
   }
   meta.e2e_latency = (performance.now() - startedAt) / 1000;
@@ -137,17 +151,14 @@ export async function handleGenerate(req: IncomingMessage, res: ServerResponse, 
             id: item.rid, finish_reason: null, prompt_tokens: item.inputIds.length, weight_version: engine.weightVersion,
             completion_tokens: progress.outputIds.length, cached_tokens: progress.cachedTokens,
           };
-          if (item.returnLogprob) {
-            meta.input_token_logprobs = [];
-            meta.output_token_logprobs = logprobTuples(engine, progress, request.return_text_in_logprobs === true);
-          }
+          if (item.returnLogprob) Object.assign(meta, logprobMeta(engine, item, progress, request.return_text_in_logprobs === true));
           // Hold back a trailing partial UTF-8 character, as SGLang's incremental detokenizer does.
           const text = outputText(engine, item, progress.outputIds).replace(/\uFFFD+$/, '');
           sse.send(withIndex(item, { text, output_ids: [...progress.outputIds], meta_info: meta }));
         }
       : undefined;
     const result = await engine.generate(
-      { rid: item.rid, inputIds: item.inputIds, params: item.params, sampleIndex: item.sampleIndex },
+      { rid: item.rid, inputIds: item.inputIds, params: item.params, sampleIndex: item.sampleIndex, topLogprobs: item.topLogprobs },
       { signal: disconnect.signal, ...(onToken ? { onToken } : {}) },
     );
     item.record?.(result.outputIds, result.outputIds.length);

@@ -22,6 +22,8 @@ export interface SamplingPlan {
   /** Token ids that end generation and are kept in the output (EOS unless `ignore_eos`, plus `stop_token_ids`). */
   stopTokenIds: ReadonlySet<number>;
   stopMatcher: StopMatcher;
+  /** Alternatives to report per position (`top_logprobs_num`); 0 skips the full distribution. */
+  topLogprobs?: number;
   tokenBias?: TokenBias;
   repetitionPenalty?: { penalty: number; frequencyPenalty: number; presencePenalty: number };
 }
@@ -29,6 +31,8 @@ export interface SamplingPlan {
 export interface GenerationProgress {
   outputIds: readonly number[];
   logprobs: readonly number[];
+  /** Per position, the most probable `[token, logprob]` pairs (only with `topLogprobs`). */
+  topLogprobs?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
   /** Prompt tokens whose KV was reused from the sequence's cache. */
   cachedTokens: number;
 }
@@ -65,15 +69,17 @@ export async function runGeneration(
 ): Promise<GenerationResult> {
   const outputIds: number[] = [];
   const logprobs: number[] = [];
+  const topK = plan.topLogprobs ?? 0;
+  const topLogprobs: Array<Array<[number, number]>> | undefined = topK > 0 ? [] : undefined;
   const cachedTokens = await reusePrefix(sequence, prompt);
   const finish = (finishReason: FinishReason, stopString?: string): GenerationResult => ({
-    outputIds, logprobs, finishReason, cachedTokens, ...(stopString !== undefined ? { stopString } : {}),
+    outputIds, logprobs, finishReason, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}), ...(stopString !== undefined ? { stopString } : {}),
   });
   if (plan.maxNewTokens === 0) return finish({ type: 'length', length: 0 });
   if (hooks.signal?.aborted) return finish(ABORTED);
   await hooks.beforeToken?.();
   const penalty = plan.repetitionPenalty;
-  const generator = sequence.evaluateWithMetadata(prompt.slice(cachedTokens) as Token[], { confidence: true }, {
+  const generator = sequence.evaluateWithMetadata(prompt.slice(cachedTokens) as Token[], { confidence: true, probabilities: topK > 0 }, {
     temperature: plan.temperature,
     topK: plan.topK,
     topP: plan.topP,
@@ -91,7 +97,8 @@ export async function runGeneration(
     for await (const step of generator) {
       outputIds.push(step.token);
       logprobs.push(Math.log(step.confidence));
-      hooks.onToken?.({ outputIds, logprobs, cachedTokens });
+      if (topLogprobs) topLogprobs.push(firstEntries((step as { probabilities?: Map<Token, number> }).probabilities, topK));
+      hooks.onToken?.({ outputIds, logprobs, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}) });
       if (plan.stopTokenIds.has(step.token)) return finish({ type: 'stop', matched: step.token });
       const stop = plan.stopMatcher.check(outputIds);
       if (stop) return finish({ type: 'stop', matched: stop.matched }, stop.matched);
@@ -105,4 +112,15 @@ export async function runGeneration(
   } finally {
     await generator.return();
   }
+}
+
+/** The first `k` entries of llama.cpp's probability map (already sorted, most probable first). */
+function firstEntries(probabilities: ReadonlyMap<Token, number> | undefined, k: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  if (!probabilities) return out;
+  for (const [token, p] of probabilities) {
+    if (out.length >= k) break;
+    out.push([token, Math.log(p)]);
+  }
+  return out;
 }
