@@ -140,8 +140,16 @@ export class HelperConnection {
     return this.nextId++;
   }
 
-  /** Closes our end: the helper sees EOF and exits, which stops the container. */
-  end(): void {
+  /**
+   * Closes our end (the helper sees EOF and exits, which stops the container). With `reason`,
+   * every call still waiting fails with it now, instead of with whatever the dying helper says.
+   */
+  end(reason?: SandboxError): void {
+    if (reason && !this.closed) {
+      this.closed = reason;
+      for (const p of [...this.pending.values()]) p.reject(reason);
+      this.pending.clear();
+    }
     this.stream.end();
   }
 

@@ -119,11 +119,10 @@ export class Sandbox implements AsyncDisposable {
     if (!this.destroying) {
       this.stateValue = 'destroyed';
       this.init.onDestroy?.(this);
+      // Calls still in flight end as 'destroyed' (our doing), not as a killed command or a died sandbox.
       const destroyed = new SandboxError('destroyed', `sandbox ${this.id.slice(0, 12)} was destroyed`, { containerId: this.id });
-      // Calls still in flight end as 'destroyed' (our doing), not as a died sandbox.
-      this.init.helper.explainDeath = async () => destroyed;
       this.destroying = (async () => {
-        this.init.helper.end();
+        this.init.helper.end(destroyed);
         try {
           await this.init.container.remove({ force: true, v: true });
         } catch (err) {
