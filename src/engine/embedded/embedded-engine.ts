@@ -11,6 +11,7 @@ import { PauseGate } from './pause-gate.ts';
 import { runGeneration, type GenerationProgress, type GenerationResult } from './run-generation.ts';
 import { BadGenerateRequest, buildSamplingPlan } from './sampling-plan.ts';
 import { QueuedAbortError, SlotPool } from './slot-pool.ts';
+import { countTokens, endOfGenerationTokens } from './vocabulary.ts';
 
 export interface EmbeddedEngineOptions extends Omit<LlamaLoadOptions, 'signal'> {
   modelPath: string;
@@ -289,23 +290,4 @@ export class EmbeddedEngine {
     await Promise.all([...this.inFlight.values()].map((entry) => entry.done));
     await disposeLlama(this.loaded);
   }
-}
-
-/**
- * The ids that end generation unless `ignore_eos`: the GGUF's EOS and EOT, plus `<|endoftext|>`
- * (Qwen's generation_config lists both it and `<|im_end|>`). llama.cpp's own end-of-generation
- * set is wider (it guesses from token text, e.g. `<|file_sep|>`), which SGLang does not do.
- */
-function endOfGenerationTokens(model: LlamaModel): number[] {
-  const ids = new Set<number>();
-  for (const id of [model.tokens.eos, model.tokens.eot]) if (id !== null) ids.add(id);
-  const endOfText = model.tokenize('<|endoftext|>', true);
-  if (endOfText.length === 1 && model.isSpecialToken(endOfText[0])) ids.add(endOfText[0]!);
-  return [...ids];
-}
-
-/** Vocabulary size from the GGUF's token list (read once at load; no per-token native calls). */
-function countTokens(model: LlamaModel): number {
-  const tokens = (model.fileInfo.metadata as unknown as { tokenizer?: { ggml?: { tokens?: unknown[] } } }).tokenizer?.ggml?.tokens;
-  return tokens?.length ?? 0;
 }
