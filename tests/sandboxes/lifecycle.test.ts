@@ -76,7 +76,6 @@ describe('sandbox exec', () => {
     const seen: string[] = [];
     for await (const chunk of stream) seen.push(`${chunk.stream}:${chunk.data.toString()}`);
     expect(seen.join('')).toBe('stdout:line1\nstdout:line2\nstdout:line3\nstderr:done\n');
-    expect(seen.length).toBeGreaterThanOrEqual(3);
     expect((await stream.wait()).stdout).toBe('line1\nline2\nline3\n');
   });
 
