@@ -179,3 +179,23 @@ def export_gguf_from_dir(model_dir: str | os.PathLike[str], out_path: str | os.P
     cfg_path = root / "tokenizer_config.json"
     tokenizer_config = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
     return export_gguf(config, state, tokenizer_json, tokenizer_config, out_path, dtype=dtype, name=root.name)
+
+
+def publish_gguf(model: Any, tokenizer_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], version: str,
+                 dtype: str = "f32") -> Path:
+    """Export a live HF model (e.g. after a train step) to `out_dir/weights-<version>.gguf`, a new
+    file per version, ready for the embedded engine's `/update_weights_from_disk`.
+
+    Refuses to overwrite an existing file: the engine may have it memory-mapped."""
+    if not version or any(ch in version for ch in "/\\\0"):
+        raise ValueError(f"version {version!r} cannot name a file")
+    out = Path(out_dir) / f"weights-{version}.gguf"
+    if out.exists():
+        raise FileExistsError(f"{out} exists; publish each version under a new path (the engine memory-maps loaded GGUFs)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    root = Path(tokenizer_dir)
+    tokenizer_json = json.loads((root / "tokenizer.json").read_text())
+    cfg_path = root / "tokenizer_config.json"
+    tokenizer_config = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
+    config = model.config.to_dict()
+    return export_gguf(config, model.state_dict(), tokenizer_json, tokenizer_config, out, dtype=dtype, name=f"physarum-{version}")

@@ -109,3 +109,27 @@ def test_rejects_what_it_cannot_convert(tiny, tmp_path):
     assert gguf_tensor_name("model.layers.11.self_attn.k_norm.weight") == "blk.11.attn_k_norm.weight"
     with pytest.raises(FileNotFoundError):
         export_gguf_from_dir(tmp_path, tmp_path / "y.gguf")
+
+
+def test_publish_writes_a_new_file_per_version_and_never_overwrites(tiny, tmp_path):
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from physarum_trainer.gguf_export import publish_gguf
+
+    model = AutoModelForCausalLM.from_pretrained(tiny, torch_dtype=torch.float32)
+    first = publish_gguf(model, tiny, tmp_path / "published", "1")
+    with torch.no_grad():
+        model.model.norm.weight.add_(1.0)  # a "train step"
+    second = publish_gguf(model, tiny, tmp_path / "published", "2")
+    assert first.name == "weights-1.gguf" and second.name == "weights-2.gguf"
+    # The live model's config (transformers' own to_dict layout) yields the same metadata.
+    reader = GGUFReader(str(first))
+    assert _scalar(reader, "qwen3.rope.freq_base") == pytest.approx(1e6)
+    assert _scalar(reader, "qwen3.attention.key_length") == json.loads((tiny / "config.json").read_text())["head_dim"]
+    norms = [np.asarray({t.name: t for t in GGUFReader(str(p)).tensors}["output_norm.weight"].data) for p in (first, second)]
+    np.testing.assert_allclose(norms[1], norms[0] + 1.0, rtol=1e-6)
+    with pytest.raises(FileExistsError, match="new path"):
+        publish_gguf(model, tiny, tmp_path / "published", "2")
+    with pytest.raises(ValueError, match="cannot name a file"):
+        publish_gguf(model, tiny, tmp_path / "published", "../x")
