@@ -76,7 +76,7 @@ export default async function bench(argv: string[]): Promise<void> {
     // alternate with cold acquires so both see the same load (the machine is shared).
     await sb.exec('mkdir -p repo && cd repo && for i in $(seq 1 50); do head -c 2000 /dev/urandom | base64 > f$i.txt; done && git init -q . && git add . && git -c user.email=b@b -c user.name=b commit -qm init');
     const forks: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       await pool.prewarm(spec, { count: 8 });
       const [ms, copies] = await timed(() => pool.fork(sb, 8));
       forks.push(ms);
