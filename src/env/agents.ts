@@ -10,11 +10,9 @@
  * A single-agent `Env` is the one-role case (role "policy"); `asAgents` adapts it, so one runner
  * drives both.
  */
-import type { z } from 'zod';
 import type { GenerateRequest, GenerateResponse, SamplingParams } from '../engine/sglang-types.ts';
-import type { Env } from './env.ts';
+import { EnvBase, type Env } from './env.ts';
 import type { Rubric } from './rubric.ts';
-import type { StopCondition } from './stop.ts';
 import type { ToolSet, ToolSpec } from './tool.ts';
 import type { AssistantReply, EnvContext, Message, StepResult } from './types.ts';
 
@@ -48,23 +46,10 @@ export interface AgentsStepResult extends Omit<StepResult, 'messages'> {
   messages?: Record<string, Message[]>;
 }
 
-export abstract class MultiAgentEnv<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> {
-  abstract readonly taskSchema: z.ZodType<TTask>;
+export abstract class MultiAgentEnv<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends EnvBase<TTask, TState> {
   abstract readonly roles: Record<string, AgentRole>;
   /** Scored once per training role; `ctx.role` says which. */
-  abstract readonly rubric: Rubric<TTask, TState>;
-  readonly stopWhen: StopCondition<TState> | undefined = undefined;
-  /** Limit on turns of all roles together. */
-  readonly maxTurns: number | undefined = undefined;
-  readonly sandbox: unknown = undefined;
-
-  createState(_task: TTask): TState {
-    return {} as TState;
-  }
-
-  label(_task: TTask): unknown {
-    return undefined;
-  }
+  abstract override readonly rubric: Rubric<TTask, TState>;
 
   /** Each role's opening messages; every role in `roles` needs an entry. */
   abstract reset(ctx: EnvContext<TTask, TState, TSandbox>): Record<string, Message[]> | Promise<Record<string, Message[]>>;

@@ -11,15 +11,14 @@ import type { StopCondition } from './stop.ts';
 import type { ToolSet } from './tool.ts';
 import type { AssistantReply, EnvContext, Message, StepResult } from './types.ts';
 
-export abstract class Env<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> {
+/** What single- and multi-agent envs share: task schema, rubric, limits, sandbox, state, label. */
+export abstract class EnvBase<TTask = any, TState extends object = Record<string, unknown>> {
   /** Validates each task row; errors name the row and field. */
   abstract readonly taskSchema: z.ZodType<TTask>;
   abstract readonly rubric: Rubric<TTask, TState>;
-  /** Tools shown to the model through the chat template. */
-  readonly tools: ToolSet = {};
   /** When to stop besides the env's own `terminated`/`truncated`. */
   readonly stopWhen: StopCondition<TState> | undefined = undefined;
-  /** Turn limit (truncation); the runner composes it with `stopWhen`. `--max-turns` can lower it per run. */
+  /** Turn limit (truncation; all roles together); the runner composes it with `stopWhen`. `--max-turns` can lower it per run. */
   readonly maxTurns: number | undefined = undefined;
   /** A sandbox spec (see sandboxes/); the caller acquires one and passes it to every hook. */
   readonly sandbox: unknown = undefined;
@@ -33,6 +32,11 @@ export abstract class Env<TTask = any, TState extends object = Record<string, un
   label(_task: TTask): unknown {
     return undefined;
   }
+}
+
+export abstract class Env<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends EnvBase<TTask, TState> {
+  /** Tools shown to the model through the chat template. */
+  readonly tools: ToolSet = {};
 
   /** The opening messages (system/user) of an episode. */
   abstract reset(ctx: EnvContext<TTask, TState, TSandbox>): Message[] | Promise<Message[]>;

@@ -7,13 +7,13 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidInputError } from '../protocol/errors.ts';
-import { MultiAgentEnv } from './agents.ts';
-import { Env } from './env.ts';
+import type { MultiAgentEnv } from './agents.ts';
+import { EnvBase, type Env } from './env.ts';
 
 export type AnyEnv = Env<any, any> | MultiAgentEnv<any, any>;
 
 function isEnv(value: unknown): value is AnyEnv {
-  if (value instanceof Env || value instanceof MultiAgentEnv) return true;
+  if (value instanceof EnvBase) return true;
   // A second copy of physarum (another install) defines other classes: check the shape instead.
   const v = value as Partial<Record<string, unknown>> | null;
   return !!v && typeof v === 'object' && typeof v.reset === 'function' && typeof v.step === 'function' && !!v.taskSchema && !!v.rubric;
