@@ -9,7 +9,7 @@
  * Also printed: the runner's own CPU per turn (the same episodes against the recorded responses,
  * no HTTP, no server), which is what the ratio pays for.
  *
- *   npm run bench -- rollout-overhead [--episodes 256] [--latency-ms 20] [--rounds 2]
+ *   npm run bench -- rollout-overhead [--episodes 256] [--latency-ms 20] [--rounds 3]
  */
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
@@ -26,7 +26,7 @@ const call = (name: string, expression: string) =>
 export default async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { episodes: { type: 'string', default: '256' }, 'latency-ms': { type: 'string', default: '20' }, rounds: { type: 'string', default: '2' } },
+    options: { episodes: { type: 'string', default: '256' }, 'latency-ms': { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } },
   });
   const episodes = Number(values.episodes);
   const latencyMs = Number(values['latency-ms']);
@@ -93,24 +93,22 @@ export default async function bench(argv: string[]): Promise<void> {
     return { generate: async () => structuredClone(responses[i]![turn++]!) };
   };
   const alone = await framework(replay);
-  let frameworkTurns = 0;
-  let frameworkSeconds = 0;
-  let bareRequests = 0;
-  let bareSeconds = 0;
+  // Each round runs the two side by side and gives one ratio; the median round is reported, so a
+  // burst of load from elsewhere on the machine skews one round, not the figure.
+  const results: Array<{ ratio: number; frameworkRate: number; bareRate: number }> = [];
   for (let round = 0; round < rounds; round++) {
     const f = await framework();
     const b = await bare(recorded);
-    frameworkTurns += f.turns;
-    frameworkSeconds += f.seconds;
-    bareRequests += b.requests;
-    bareSeconds += b.seconds;
-    console.log(`round ${round + 1}: framework ${f.turns} turns in ${f.seconds.toFixed(2)} s; bare ${b.requests} requests in ${b.seconds.toFixed(2)} s`);
+    const frameworkRate = f.turns / f.seconds;
+    const bareRate = b.requests / b.seconds;
+    results.push({ ratio: frameworkRate / bareRate, frameworkRate, bareRate });
+    console.log(`round ${round + 1}: framework ${f.turns} turns in ${f.seconds.toFixed(2)} s; bare ${b.requests} requests in ${b.seconds.toFixed(2)} s; ratio ${(frameworkRate / bareRate).toFixed(3)}`);
   }
   await client.close();
   await server.close();
-  const frameworkRate = frameworkTurns / frameworkSeconds;
-  const bareRate = bareRequests / bareSeconds;
+  const median = results.sort((a, b) => a.ratio - b.ratio)[Math.floor((results.length - 1) / 2)]!;
+  const { ratio, frameworkRate, bareRate } = median;
   console.log(
-    `bench rollout-overhead: ratio=${(frameworkRate / bareRate).toFixed(3)} (target >= 0.5) framework_turns_per_s=${frameworkRate.toFixed(1)} bare_requests_per_s=${bareRate.toFixed(1)} runner_ms_per_turn=${((alone.seconds * 1000) / alone.turns).toFixed(3)} episodes=${episodes} latency_ms=${latencyMs}`,
+    `bench rollout-overhead: ratio=${ratio.toFixed(3)} (target >= 0.5) framework_turns_per_s=${frameworkRate.toFixed(1)} bare_requests_per_s=${bareRate.toFixed(1)} runner_ms_per_turn=${((alone.seconds * 1000) / alone.turns).toFixed(3)} episodes=${episodes} latency_ms=${latencyMs} rounds=${rounds}`,
   );
 }
