@@ -23,8 +23,12 @@ interface Case {
   logprobs: number[];
 }
 
-async function reference(cases: Case[]): Promise<number[][]> {
-  const input = cases.map((c) => JSON.stringify({ input_ids: engine.tokenize(c.prompt), output_ids: c.outputIds, temperature: c.temperature })).join('\n');
+/** Reference log-probs; `prefixes` gives the input ids of the last cases instead of their prompt text. */
+async function reference(cases: Case[], prefixes: number[][] = []): Promise<number[][]> {
+  const firstPrefixed = cases.length - prefixes.length;
+  const input = cases
+    .map((c, i) => JSON.stringify({ input_ids: i >= firstPrefixed ? prefixes[i - firstPrefixed] : engine.tokenize(c.prompt), output_ids: c.outputIds, temperature: c.temperature }))
+    .join('\n');
   const stdout = await runTrainerModule('reference_logprobs', ['--model', modelDir], { input });
   return stdout.trim().split('\n').map((line) => (JSON.parse(line) as { logprobs: number[] }).logprobs);
 }
@@ -41,7 +45,14 @@ describe('log-prob parity with a float64 HF forward', () => {
       expect(result.outputIds).toHaveLength(24);
       cases.push({ prompt, temperature, outputIds: [...result.outputIds], logprobs: [...result.logprobs] });
     }
-    const expected = await reference(cases);
+    // The prompt's own log-probs (logprob_start_len 2): every prompt token after the start.
+    const prompt = engine.tokenize('<|im_start|>user\nhello<|im_end|>\n');
+    const withInput = await engine.generate({ rid: 'parity-input', inputIds: prompt, inputLogprobStart: 2, params: { max_new_tokens: 1, temperature: 1, sampling_seed: 2 } });
+    expect(withInput.input!.logprobs[0]).toBeNull();
+    expect(withInput.input!.logprobs).toHaveLength(prompt.length - 2);
+    const promptCase: Case = { prompt: '', temperature: 1, outputIds: prompt.slice(3), logprobs: withInput.input!.logprobs.slice(1) as number[] };
+    const expected = await reference([...cases, promptCase], [prompt.slice(0, 3)]);
+    cases.push(promptCase);
     let worst = 0;
     cases.forEach((c, i) => {
       c.logprobs.forEach((lp, k) => {

@@ -63,6 +63,25 @@ describe('embedded /generate: responses', () => {
     });
   });
 
+  it('logprob_start_len reports the prompt from that position, first entry null, even when cached', async () => {
+    const request = { input_ids: [72, 105, 32, 116, 104, 101, 114, 101], sampling_params: { max_new_tokens: 2 }, return_logprob: true, logprob_start_len: 3, top_logprobs_num: 2 };
+    for (const round of [0, 1]) {
+      const out = await one(request);
+      const input = out.meta_info.input_token_logprobs!;
+      expect(input.map((t) => t[1])).toEqual(request.input_ids.slice(3));
+      expect(input[0]![0]).toBeNull();
+      expect(input.slice(1).every((t) => typeof t[0] === 'number' && t[0] < 0)).toBe(true);
+      const top = out.meta_info.input_top_logprobs!;
+      expect(top).toHaveLength(5);
+      expect(top[0]).toBeNull();
+      expect(top[1]).toHaveLength(2);
+      if (round === 1) expect(out.meta_info.cached_tokens).toBeLessThanOrEqual(3);
+    }
+    const tooFar = await post('/generate', { ...request, logprob_start_len: 8 });
+    expect(tooFar.status).toBe(400);
+    expect(JSON.parse(tooFar.text).error.message).toBe('logprob_start_len (8) is greater than or equal to the input length (8).');
+  });
+
   it('EOS finishes with {stop, matched: id}: the id stays in output_ids, not in text', async () => {
     const out = await one({ input_ids: [104, 105], sampling_params: { max_new_tokens: 10, logit_bias: { [EOS]: 100 } } });
     expect(out.output_ids).toEqual([EOS]);

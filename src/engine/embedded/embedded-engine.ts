@@ -25,8 +25,10 @@ export interface GenerateItem {
   params: SamplingParams;
   /** Which of the `n` samples of its prompt this is. */
   sampleIndex?: number;
-  /** `top_logprobs_num`: most probable alternatives to report per output position. */
+  /** `top_logprobs_num`: most probable alternatives to report per position. */
   topLogprobs?: number;
+  /** `logprob_start_len` >= 0: also report the prompt's log-probs from this position. */
+  inputLogprobStart?: number;
 }
 
 export interface ItemResult extends GenerationResult {
@@ -169,6 +171,7 @@ export class EmbeddedEngine {
         contextSize: this.contextSize, sampleIndex: item.sampleIndex ?? 0,
       }),
       topLogprobs: item.topLogprobs ?? 0,
+      ...(item.inputLogprobStart !== undefined ? { inputLogprobStart: item.inputLogprobStart } : {}),
     };
     const pool = this.pool;
     const model = this.model;

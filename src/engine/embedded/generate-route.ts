@@ -23,6 +23,8 @@ interface PlannedItem {
   returnLogprob: boolean;
   /** `top_logprobs_num` when logprobs are returned, else 0. */
   topLogprobs: number;
+  /** `logprob_start_len` when logprobs are returned and it is >= 0. */
+  inputLogprobStart?: number;
   record?: (output: readonly number[], maxNewTokens: number) => void;
 }
 
@@ -31,9 +33,6 @@ function pick<T>(value: T | T[] | undefined, i: number): T | undefined {
 }
 
 function checkUnsupported(request: GenerateRequest): void {
-  const logprobStart = [request.logprob_start_len ?? -1].flat();
-  if (logprobStart.some((v) => v !== -1) && [request.return_logprob ?? false].flat().some(Boolean))
-    throw new BadGenerateRequest('logprob_start_len other than -1 (input token logprobs) is not supported by the embedded llama.cpp engine.');
   if (request.token_ids_logprob !== undefined && request.token_ids_logprob !== null)
     throw new BadGenerateRequest('token_ids_logprob is not supported by the embedded llama.cpp engine.');
   if (pick(request.lora_path, 0)) throw new BadGenerateRequest('lora_path is not supported by the embedded llama.cpp engine.');
@@ -61,6 +60,12 @@ export function planItems(request: GenerateRequest, engine: EmbeddedEngine, sess
       item.inputIds = resolved.context;
       item.record = resolved.record;
     }
+    if (expanded.returnLogprob && expanded.logprobStartLen >= 0) {
+      // Positions count over the full context, sessions included (as upstream).
+      if (expanded.logprobStartLen >= item.inputIds.length)
+        throw new BadGenerateRequest(`logprob_start_len (${expanded.logprobStartLen}) is greater than or equal to the input length (${item.inputIds.length}).`);
+      item.inputLogprobStart = expanded.logprobStartLen;
+    }
     return item;
   });
 }
@@ -75,10 +80,16 @@ function logprobTuples(engine: EmbeddedEngine, progress: GenerationProgress, wit
 
 /** `input_token_logprobs` and the logprob arrays of the output, as SGLang lays them out. */
 function logprobMeta(engine: EmbeddedEngine, item: PlannedItem, progress: GenerationProgress, withText: boolean): Partial<GenerateResponse['meta_info']> {
-  const meta: Partial<GenerateResponse['meta_info']> = { input_token_logprobs: [], output_token_logprobs: logprobTuples(engine, progress, withText) };
+  const inputIds = item.inputLogprobStart === undefined ? [] : item.inputIds.slice(item.inputLogprobStart);
+  const meta: Partial<GenerateResponse['meta_info']> = {
+    input_token_logprobs: progress.input ? inputIds.map((id, k) => tuple(engine, progress.input!.logprobs[k] ?? undefined, id, withText)) : [],
+    output_token_logprobs: logprobTuples(engine, progress, withText),
+  };
   if (item.topLogprobs > 0) {
-    meta.input_top_logprobs = [];
-    meta.output_top_logprobs = (progress.topLogprobs ?? []).map((row) => row.map(([id, lp]) => tuple(engine, lp, id, withText)));
+    const rows = (list: ReadonlyArray<ReadonlyArray<readonly [number, number]> | null>): Array<LogprobTuple[] | null> =>
+      list.map((row) => (row === null ? null : row.map(([id, lp]) => tuple(engine, lp, id, withText))));
+    meta.input_top_logprobs = progress.input?.top ? rows(progress.input.top) : [];
+    meta.output_top_logprobs = rows(progress.topLogprobs ?? []);
   }
   return meta;
 }
@@ -158,7 +169,10 @@ export async function handleGenerate(req: IncomingMessage, res: ServerResponse, 
         }
       : undefined;
     const result = await engine.generate(
-      { rid: item.rid, inputIds: item.inputIds, params: item.params, sampleIndex: item.sampleIndex, topLogprobs: item.topLogprobs },
+      {
+        rid: item.rid, inputIds: item.inputIds, params: item.params, sampleIndex: item.sampleIndex, topLogprobs: item.topLogprobs,
+        ...(item.inputLogprobStart !== undefined ? { inputLogprobStart: item.inputLogprobStart } : {}),
+      },
       { signal: disconnect.signal, ...(onToken ? { onToken } : {}) },
     );
     item.record?.(result.outputIds, result.outputIds.length);

@@ -8,6 +8,7 @@
 import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp';
 import type { FinishReason } from '../sglang-types.ts';
 import { commonPrefixLength } from './slot-pool.ts';
+import { evaluatePromptLogprobs, type InputLogprobs } from './input-logprobs.ts';
 import type { StopMatcher } from './stop-matcher.ts';
 
 export interface SamplingPlan {
@@ -24,6 +25,8 @@ export interface SamplingPlan {
   stopMatcher: StopMatcher;
   /** Alternatives to report per position (`top_logprobs_num`); 0 skips the full distribution. */
   topLogprobs?: number;
+  /** `logprob_start_len` >= 0: report the prompt's log-probs from this position on. */
+  inputLogprobStart?: number;
   tokenBias?: TokenBias;
   repetitionPenalty?: { penalty: number; frequencyPenalty: number; presencePenalty: number };
 }
@@ -35,6 +38,8 @@ export interface GenerationProgress {
   topLogprobs?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
   /** Prompt tokens whose KV was reused from the sequence's cache. */
   cachedTokens: number;
+  /** The prompt's log-probs, when `inputLogprobStart` asked for them. */
+  input?: InputLogprobs;
 }
 
 export interface GenerationResult extends GenerationProgress {
@@ -53,9 +58,9 @@ export interface GenerationHooks {
 const ABORTED: FinishReason = { type: 'abort', message: 'Aborted', status_code: null, err_type: null };
 
 /** Make the sequence hold a prefix of `prompt` and return how many of its tokens are cached. */
-async function reusePrefix(sequence: LlamaContextSequence, prompt: readonly number[]): Promise<number> {
+async function reusePrefix(sequence: LlamaContextSequence, prompt: readonly number[], limit = prompt.length - 1): Promise<number> {
   // At least the last prompt token must be evaluated again: its logits give the first sample.
-  const cached = Math.min(commonPrefixLength(sequence.contextTokens, prompt), prompt.length - 1);
+  const cached = Math.min(commonPrefixLength(sequence.contextTokens, prompt), prompt.length - 1, limit);
   if (cached < sequence.nextTokenIndex) await sequence.eraseContextTokenRanges([{ start: cached, end: sequence.nextTokenIndex }]);
   return cached;
 }
@@ -71,15 +76,19 @@ export async function runGeneration(
   const logprobs: number[] = [];
   const topK = plan.topLogprobs ?? 0;
   const topLogprobs: Array<Array<[number, number]>> | undefined = topK > 0 ? [] : undefined;
-  const cachedTokens = await reusePrefix(sequence, prompt);
+  const inputStart = plan.inputLogprobStart;
+  // Prompt positions whose distributions are reported must be evaluated, not taken from the cache.
+  const cachedTokens = await reusePrefix(sequence, prompt, inputStart ?? prompt.length - 1);
+  const input = inputStart === undefined ? undefined : await evaluatePromptLogprobs(sequence, prompt, inputStart, plan, topK);
   const finish = (finishReason: FinishReason, stopString?: string): GenerationResult => ({
-    outputIds, logprobs, finishReason, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}), ...(stopString !== undefined ? { stopString } : {}),
+    outputIds, logprobs, finishReason, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}), ...(input ? { input } : {}),
+    ...(stopString !== undefined ? { stopString } : {}),
   });
   if (plan.maxNewTokens === 0) return finish({ type: 'length', length: 0 });
   if (hooks.signal?.aborted) return finish(ABORTED);
   await hooks.beforeToken?.();
   const penalty = plan.repetitionPenalty;
-  const generator = sequence.evaluateWithMetadata(prompt.slice(cachedTokens) as Token[], { confidence: true, probabilities: topK > 0 }, {
+  const generator = sequence.evaluateWithMetadata(prompt.slice(sequence.nextTokenIndex) as Token[], { confidence: true, probabilities: topK > 0 }, {
     temperature: plan.temperature,
     topK: plan.topK,
     topP: plan.topP,
@@ -98,7 +107,7 @@ export async function runGeneration(
       outputIds.push(step.token);
       logprobs.push(Math.log(step.confidence));
       if (topLogprobs) topLogprobs.push(firstEntries((step as { probabilities?: Map<Token, number> }).probabilities, topK));
-      hooks.onToken?.({ outputIds, logprobs, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}) });
+      hooks.onToken?.({ outputIds, logprobs, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}), ...(input ? { input } : {}) });
       if (plan.stopTokenIds.has(step.token)) return finish({ type: 'stop', matched: step.token });
       const stop = plan.stopMatcher.check(outputIds);
       if (stop) return finish({ type: 'stop', matched: stop.matched }, stop.matched);
