@@ -50,4 +50,35 @@ describe('WeightSync over embedded engines', () => {
       }
     });
   }
+
+  it('updates under a steady stream of requests: nothing is lost or aborted, versions only move forward', async () => {
+    const client = new SglangClient(servers[0]!.url, { retries: 0 });
+    try {
+      let stop = false;
+      const seen: string[][] = [];
+      const workers = Array.from({ length: 5 }, async (_, w) => {
+        const versions: string[] = [];
+        while (!stop) {
+          const out = (await client.generate({ input_ids: [104 + w], sampling_params: { max_new_tokens: 20, ignore_eos: true } })) as GenerateResponse;
+          expect(out.meta_info.finish_reason).toEqual({ type: 'length', length: 20 });
+          versions.push(out.meta_info.weight_version!);
+        }
+        seen.push(versions);
+      });
+      for (const [i, version] of ['s1', 's2', 's3'].entries()) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await client.updateWeightsFromDisk({ modelPath: ggufs[i % 2]!, weightVersion: version });
+      }
+      stop = true;
+      await Promise.all(workers);
+      const order = (v: string): number => ['s1', 's2', 's3'].indexOf(v);
+      for (const versions of seen) {
+        const ranks = versions.map(order);
+        expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+      }
+      expect(seen.flat()).toContain('s3');
+    } finally {
+      await client.close();
+    }
+  });
 });
