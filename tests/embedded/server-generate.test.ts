@@ -82,6 +82,21 @@ describe('embedded /generate: responses', () => {
     expect(JSON.parse(tooFar.text).error.message).toBe('logprob_start_len (8) is greater than or equal to the input length (8).');
   });
 
+  it('token_ids_logprob reports the asked ids at every position, agreeing with the sampled log-prob', async () => {
+    const greedy = await one({ input_ids: [104, 105, 106], sampling_params: { max_new_tokens: 3, temperature: 0, ignore_eos: true } });
+    const wanted = [greedy.output_ids[0]!, 32, 9999];
+    const out = await one({ input_ids: [104, 105, 106], sampling_params: { max_new_tokens: 3, temperature: 0, ignore_eos: true }, return_logprob: true, token_ids_logprob: wanted, logprob_start_len: 1 });
+    const rows = out.meta_info.output_token_ids_logprobs as Array<Array<[number | null, number, null]>>;
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.map((t) => t[1])).toEqual(wanted);
+    expect(rows[0]![0]![0]).toBeCloseTo(out.meta_info.output_token_logprobs![0]![0]!, 6);
+    expect(rows[0]![2]![0]).toBeNull(); // outside the vocabulary: -inf, sent as null like orjson
+    const inputRows = out.meta_info.input_token_ids_logprobs as Array<unknown[] | null>;
+    expect(inputRows).toHaveLength(2);
+    expect(inputRows[0]).toBeNull();
+    expect(inputRows[1]).toHaveLength(3);
+  });
+
   it('EOS finishes with {stop, matched: id}: the id stays in output_ids, not in text', async () => {
     const out = await one({ input_ids: [104, 105], sampling_params: { max_new_tokens: 10, logit_bias: { [EOS]: 100 } } });
     expect(out.output_ids).toEqual([EOS]);
@@ -187,8 +202,6 @@ describe('embedded /generate: errors as SGLang sends them', () => {
     expect(JSON.parse(outOfVocab.text).error.message).toBe('Token id 9999 in the input is outside the vocabulary (size 259).');
     const regex = await post('/generate', { input_ids: [104], sampling_params: { regex: 'a+' } });
     expect(JSON.parse(regex.text).error.message).toBe('sampling_params.regex is not supported by the embedded llama.cpp engine.');
-    const ids = await post('/generate', { input_ids: [104], token_ids_logprob: [1, 2], return_logprob: true });
-    expect(JSON.parse(ids.text).error.message).toBe('token_ids_logprob is not supported by the embedded llama.cpp engine.');
   });
 
   it('unknown paths 404 and wrong methods 405 with FastAPI bodies', async () => {

@@ -29,6 +29,8 @@ export interface GenerateItem {
   topLogprobs?: number;
   /** `logprob_start_len` >= 0: also report the prompt's log-probs from this position. */
   inputLogprobStart?: number;
+  /** `token_ids_logprob`: ids whose log-probs are reported at every position. */
+  tokenIdsLogprob?: readonly number[];
 }
 
 export interface ItemResult extends GenerationResult {
@@ -172,6 +174,7 @@ export class EmbeddedEngine {
       }),
       topLogprobs: item.topLogprobs ?? 0,
       ...(item.inputLogprobStart !== undefined ? { inputLogprobStart: item.inputLogprobStart } : {}),
+      ...(item.tokenIdsLogprob ? { tokenIdsLogprob: item.tokenIdsLogprob } : {}),
     };
     const pool = this.pool;
     const model = this.model;

@@ -25,6 +25,8 @@ interface PlannedItem {
   topLogprobs: number;
   /** `logprob_start_len` when logprobs are returned and it is >= 0. */
   inputLogprobStart?: number;
+  /** `token_ids_logprob` for this prompt, when logprobs are returned. */
+  tokenIdsLogprob?: number[];
   record?: (output: readonly number[], maxNewTokens: number) => void;
 }
 
@@ -33,8 +35,6 @@ function pick<T>(value: T | T[] | undefined, i: number): T | undefined {
 }
 
 function checkUnsupported(request: GenerateRequest): void {
-  if (request.token_ids_logprob !== undefined && request.token_ids_logprob !== null)
-    throw new BadGenerateRequest('token_ids_logprob is not supported by the embedded llama.cpp engine.');
   if (pick(request.lora_path, 0)) throw new BadGenerateRequest('lora_path is not supported by the embedded llama.cpp engine.');
 }
 
@@ -60,6 +60,9 @@ export function planItems(request: GenerateRequest, engine: EmbeddedEngine, sess
       item.inputIds = resolved.context;
       item.record = resolved.record;
     }
+    const wanted = request.token_ids_logprob;
+    if (expanded.returnLogprob && Array.isArray(wanted) && wanted.length > 0)
+      item.tokenIdsLogprob = Array.isArray(wanted[0]) ? ((wanted as number[][])[expanded.promptIndex] ?? []) : (wanted as number[]);
     if (expanded.returnLogprob && expanded.logprobStartLen >= 0) {
       // Positions count over the full context, sessions included (as upstream).
       if (expanded.logprobStartLen >= item.inputIds.length)
@@ -85,11 +88,15 @@ function logprobMeta(engine: EmbeddedEngine, item: PlannedItem, progress: Genera
     input_token_logprobs: progress.input ? inputIds.map((id, k) => tuple(engine, progress.input!.logprobs[k] ?? undefined, id, withText)) : [],
     output_token_logprobs: logprobTuples(engine, progress, withText),
   };
+  const rows = (list: ReadonlyArray<ReadonlyArray<readonly [number, number]> | null>): Array<LogprobTuple[] | null> =>
+    list.map((row) => (row === null ? null : row.map(([id, lp]) => tuple(engine, lp, id, withText))));
   if (item.topLogprobs > 0) {
-    const rows = (list: ReadonlyArray<ReadonlyArray<readonly [number, number]> | null>): Array<LogprobTuple[] | null> =>
-      list.map((row) => (row === null ? null : row.map(([id, lp]) => tuple(engine, lp, id, withText))));
     meta.input_top_logprobs = progress.input?.top ? rows(progress.input.top) : [];
     meta.output_top_logprobs = rows(progress.topLogprobs ?? []);
+  }
+  if (item.tokenIdsLogprob) {
+    meta.input_token_ids_logprobs = progress.input?.tokenIds ? rows(progress.input.tokenIds) : [];
+    meta.output_token_ids_logprobs = rows(progress.tokenIdsLogprobs ?? []);
   }
   return meta;
 }
@@ -172,6 +179,7 @@ export async function handleGenerate(req: IncomingMessage, res: ServerResponse, 
       {
         rid: item.rid, inputIds: item.inputIds, params: item.params, sampleIndex: item.sampleIndex, topLogprobs: item.topLogprobs,
         ...(item.inputLogprobStart !== undefined ? { inputLogprobStart: item.inputLogprobStart } : {}),
+        ...(item.tokenIdsLogprob ? { tokenIdsLogprob: item.tokenIdsLogprob } : {}),
       },
       { signal: disconnect.signal, ...(onToken ? { onToken } : {}) },
     );

@@ -5,12 +5,15 @@
  * entry is always null, as upstream (nothing predicts the token at the start position).
  */
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import { firstEntries, lookUp } from './distribution.ts';
 import type { SamplingPlan } from './run-generation.ts';
 
 export interface InputLogprobs {
   logprobs: Array<number | null>;
   /** Per position, the most probable `[token, logprob]` pairs (null first), when asked for. */
   top?: Array<Array<[number, number]> | null>;
+  /** Per position, `[token, logprob]` of each requested id (null first), when asked for. */
+  tokenIds?: Array<Array<[number, number]> | null>;
 }
 
 /**
@@ -30,19 +33,13 @@ export async function evaluatePromptLogprobs(
     from + i >= start ? ([token as Token, { generateNext: { probabilities: true, options } }] as const) : (token as Token),
   );
   const outputs = items.length > 0 ? await sequence.controlledEvaluate(items as never) : [];
-  const result: InputLogprobs = { logprobs: [null], ...(topK > 0 ? { top: [null] } : {}) };
+  const result: InputLogprobs = { logprobs: [null], ...(topK > 0 ? { top: [null] } : {}), ...(plan.tokenIdsLogprob ? { tokenIds: [null] } : {}) };
   for (let position = start; position < prompt.length - 1; position++) {
     const probabilities = outputs[position - from]?.next.probabilities;
     const p = probabilities?.get(prompt[position + 1] as Token) ?? 0;
     result.logprobs.push(Math.log(p));
-    if (result.top) {
-      const row: Array<[number, number]> = [];
-      for (const [token, q] of probabilities ?? []) {
-        if (row.length >= topK) break;
-        row.push([token, Math.log(q)]);
-      }
-      result.top.push(row);
-    }
+    result.top?.push(firstEntries(probabilities, topK));
+    if (plan.tokenIdsLogprob) result.tokenIds?.push(lookUp(probabilities, plan.tokenIdsLogprob));
   }
   return result;
 }

@@ -8,6 +8,7 @@
 import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp';
 import type { FinishReason } from '../sglang-types.ts';
 import { commonPrefixLength } from './slot-pool.ts';
+import { firstEntries, lookUp } from './distribution.ts';
 import { evaluatePromptLogprobs, type InputLogprobs } from './input-logprobs.ts';
 import type { StopMatcher } from './stop-matcher.ts';
 
@@ -27,6 +28,8 @@ export interface SamplingPlan {
   topLogprobs?: number;
   /** `logprob_start_len` >= 0: report the prompt's log-probs from this position on. */
   inputLogprobStart?: number;
+  /** `token_ids_logprob`: ids whose log-probs are reported at every position. */
+  tokenIdsLogprob?: readonly number[];
   tokenBias?: TokenBias;
   repetitionPenalty?: { penalty: number; frequencyPenalty: number; presencePenalty: number };
 }
@@ -36,6 +39,8 @@ export interface GenerationProgress {
   logprobs: readonly number[];
   /** Per position, the most probable `[token, logprob]` pairs (only with `topLogprobs`). */
   topLogprobs?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
+  /** Per position, `[token, logprob]` of each `tokenIdsLogprob` id (only when asked for). */
+  tokenIdsLogprobs?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
   /** Prompt tokens whose KV was reused from the sequence's cache. */
   cachedTokens: number;
   /** The prompt's log-probs, when `inputLogprobStart` asked for them. */
@@ -76,19 +81,22 @@ export async function runGeneration(
   const logprobs: number[] = [];
   const topK = plan.topLogprobs ?? 0;
   const topLogprobs: Array<Array<[number, number]>> | undefined = topK > 0 ? [] : undefined;
+  const wanted = plan.tokenIdsLogprob;
+  const tokenIdsLogprobs: Array<Array<[number, number]>> | undefined = wanted ? [] : undefined;
   const inputStart = plan.inputLogprobStart;
   // Prompt positions whose distributions are reported must be evaluated, not taken from the cache.
   const cachedTokens = await reusePrefix(sequence, prompt, inputStart ?? prompt.length - 1);
   const input = inputStart === undefined ? undefined : await evaluatePromptLogprobs(sequence, prompt, inputStart, plan, topK);
   const finish = (finishReason: FinishReason, stopString?: string): GenerationResult => ({
     outputIds, logprobs, finishReason, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}), ...(input ? { input } : {}),
+    ...(tokenIdsLogprobs ? { tokenIdsLogprobs } : {}),
     ...(stopString !== undefined ? { stopString } : {}),
   });
   if (plan.maxNewTokens === 0) return finish({ type: 'length', length: 0 });
   if (hooks.signal?.aborted) return finish(ABORTED);
   await hooks.beforeToken?.();
   const penalty = plan.repetitionPenalty;
-  const generator = sequence.evaluateWithMetadata(prompt.slice(sequence.nextTokenIndex) as Token[], { confidence: true, probabilities: topK > 0 }, {
+  const generator = sequence.evaluateWithMetadata(prompt.slice(sequence.nextTokenIndex) as Token[], { confidence: true, probabilities: topK > 0 || wanted !== undefined }, {
     temperature: plan.temperature,
     topK: plan.topK,
     topP: plan.topP,
@@ -106,8 +114,13 @@ export async function runGeneration(
     for await (const step of generator) {
       outputIds.push(step.token);
       logprobs.push(Math.log(step.confidence));
-      if (topLogprobs) topLogprobs.push(firstEntries((step as { probabilities?: Map<Token, number> }).probabilities, topK));
-      hooks.onToken?.({ outputIds, logprobs, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}), ...(input ? { input } : {}) });
+      const distribution = (step as { probabilities?: Map<Token, number> }).probabilities;
+      if (topLogprobs) topLogprobs.push(firstEntries(distribution, topK));
+      if (tokenIdsLogprobs && wanted) tokenIdsLogprobs.push(lookUp(distribution, wanted));
+      hooks.onToken?.({
+        outputIds, logprobs, cachedTokens, ...(topLogprobs ? { topLogprobs } : {}), ...(input ? { input } : {}),
+        ...(tokenIdsLogprobs ? { tokenIdsLogprobs } : {}),
+      });
       if (plan.stopTokenIds.has(step.token)) return finish({ type: 'stop', matched: step.token });
       const stop = plan.stopMatcher.check(outputIds);
       if (stop) return finish({ type: 'stop', matched: stop.matched }, stop.matched);
@@ -121,15 +134,4 @@ export async function runGeneration(
   } finally {
     await generator.return();
   }
-}
-
-/** The first `k` entries of llama.cpp's probability map (already sorted, most probable first). */
-function firstEntries(probabilities: ReadonlyMap<Token, number> | undefined, k: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  if (!probabilities) return out;
-  for (const [token, p] of probabilities) {
-    if (out.length >= k) break;
-    out.push([token, Math.log(p)]);
-  }
-  return out;
 }
