@@ -1,9 +1,10 @@
 // Every fenced block in docs/*.md whose info string is `ts example` is run as a program, from the
 // repository root (so `import ... from 'physarum'` resolves to this checkout); it must exit 0.
 // A block can name the folder it needs with `ts example docker` (skipped only where the docs say so).
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -44,10 +45,11 @@ describe('docs examples', () => {
 
   mkdirSync(outDir, { recursive: true });
   for (const ex of examples) {
-    it(`${ex.page}:${ex.line} runs`, () => {
+    // Asynchronous on purpose: a blocked worker cannot answer vitest's RPC while an example runs.
+    it(`${ex.page}:${ex.line} runs`, async () => {
       const file = path.join(outDir, `${ex.page.replace(/\.md$/, '')}-${ex.line}.ts`);
       writeFileSync(file, ex.code);
-      execFileSync(path.join(root, 'node_modules/.bin/tsx'), [file], { cwd: root, stdio: 'pipe', timeout: 240_000 });
+      await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), [file], { cwd: root, timeout: 240_000 });
     });
   }
 });
