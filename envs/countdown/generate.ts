@@ -9,20 +9,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../../src/index.ts';
 import { evaluate } from './arithmetic.ts';
 import type { CountdownTask } from './index.ts';
-
-/** mulberry32: a small seeded PRNG, so the committed data can be regenerated exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Built {
   expression: string;
@@ -81,7 +70,7 @@ function main(): void {
       script: { type: 'string', default: 'envs/countdown/scripted.json' },
     },
   });
-  const rand = random(Number(values.seed));
+  const rand = mulberry32(Number(values.seed));
   const tasks: CountdownTask[] = [];
   const keys = new Set<string>();
   while (tasks.length < Number(values.count)) {

@@ -42,6 +42,6 @@ export type { DrawnPrompt, PromptSourceOptions } from './prompt-source.ts';
 export { RolloutManager, RolloutManagerState } from './rollout-manager.ts';
 export type { FinishedGroup, GroupSink, RolloutManagerOptions } from './rollout-manager.ts';
 export { RolloutStepError } from './rollout-errors.ts';
-export { seededPermutation } from './seeded-shuffle.ts';
+export { mulberry32, seededPermutation } from './seeded-shuffle.ts';
 export { formatCounts, formatReport } from './step-report.ts';
 export type { StatusCounts, StepReport } from './step-report.ts';
