@@ -9,6 +9,7 @@ import { Template } from '@huggingface/jinja';
 import { PhysarumError } from '../protocol/errors.ts';
 import type { ToolSpec } from '../env/tool.ts';
 import { toHfMessage, type ChatMessage } from './messages.ts';
+import { memoiseTemplate, type MemoisedTemplate, type RenderMemoOptions } from './template-memo.ts';
 import { createTokenizer, loadTokenizerFiles, type LoadedTokenizerFiles, type Tokenizer } from './tokenizer.ts';
 
 export interface ChatRenderOptions {
@@ -35,6 +36,11 @@ export interface LoadChatTemplateOptions {
   chatTemplate?: string;
   /** Pick this entry of a named template list (HF picks `tool_use` when tools are given, else `default`). */
   name?: string;
+  /**
+   * Bounds of the memo of the template's leading pure statements (e.g. the system header with the
+   * tool schemas; see template-memo.ts), or `false` to render every statement every time.
+   */
+  renderMemo?: RenderMemoOptions | false;
 }
 
 interface NamedTemplate {
@@ -61,9 +67,10 @@ function specialTokenVariables(config: Record<string, unknown>): Record<string, 
   return vars;
 }
 
-function compile(source: string, label: string): Template {
+function compile(source: string, label: string, memo: RenderMemoOptions | false | undefined): MemoisedTemplate {
   try {
-    return new Template(source);
+    const template = new Template(source);
+    return memo === false ? { render: (items) => template.render(items), memoSize: 0 } : memoiseTemplate(template, memo);
   } catch (error) {
     throw new TemplateError(`chat template ${label} does not parse: ${(error as Error).message}`, error);
   }
@@ -84,10 +91,10 @@ export function loadChatTemplate(files: LoadedTokenizerFiles, options: LoadChatT
   const variables = specialTokenVariables(files.tokenizerConfig);
 
   // A plain string is the only template; a named list is compiled lazily, entry by entry.
-  const compiled = new Map<string, Template>();
-  const pick = (hasTools: boolean): { template: Template; name: string } => {
+  const compiled = new Map<string, MemoisedTemplate>();
+  const pick = (hasTools: boolean): { template: MemoisedTemplate; name: string } => {
     if (typeof source === 'string') {
-      if (!compiled.has('')) compiled.set('', compile(source, label));
+      if (!compiled.has('')) compiled.set('', compile(source, label, options.renderMemo));
       return { template: compiled.get('')!, name: label };
     }
     const wanted = options.name ?? (hasTools && source.some((t) => t.name === 'tool_use') ? 'tool_use' : 'default');
@@ -95,7 +102,7 @@ export function loadChatTemplate(files: LoadedTokenizerFiles, options: LoadChatT
     if (!entry)
       throw new TemplateError(`chat template ${label}: no template named '${wanted}' (have ${source.map((t) => t.name).join(', ')})`);
     const name = `'${entry.name}' ${label}`;
-    if (!compiled.has(entry.name)) compiled.set(entry.name, compile(entry.template, name));
+    if (!compiled.has(entry.name)) compiled.set(entry.name, compile(entry.template, name, options.renderMemo));
     return { template: compiled.get(entry.name)!, name };
   };
 

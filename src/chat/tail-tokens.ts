@@ -30,10 +30,20 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+// The pattern of a tokenizer's special tokens, built once per list (a tokenizer's list is fixed).
+const patterns = new WeakMap<readonly string[], RegExp | undefined>();
+
+function specialsPattern(specialTokens: readonly string[]): RegExp | undefined {
+  if (patterns.has(specialTokens)) return patterns.get(specialTokens);
+  const specials = specialTokens.filter((t) => t.length > 0);
+  const pattern = specials.length === 0 ? undefined : new RegExp([...specials].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+  patterns.set(specialTokens, pattern);
+  return pattern;
+}
+
 function splitAtSpecials(text: string, tokenizer: Tokenizer): Piece[] | undefined {
-  const specials = (tokenizer.specialTokens ?? []).filter((t) => t.length > 0);
-  if (specials.length === 0) return undefined;
-  const pattern = new RegExp([...specials].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+  const pattern = specialsPattern(tokenizer.specialTokens ?? []);
+  if (!pattern) return undefined;
   const pieces: Piece[] = [];
   let last = 0;
   for (const match of text.matchAll(pattern)) {

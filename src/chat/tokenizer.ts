@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { PhysarumError } from '../protocol/errors.ts';
+import { LruMap } from './lru.ts';
 
 export interface Tokenizer {
   /** Token ids of `text`. Special-token strings in the text map to their ids; no BOS is added. */
@@ -97,7 +98,84 @@ function tokenContent(value: unknown): string | undefined {
   return undefined;
 }
 
-export function createTokenizer(files: LoadedTokenizerFiles): Tokenizer {
+/**
+ * Memo of `encode` by text piece. HF tokenizers split text at added tokens first (longest match,
+ * left to right) and run normalizer, pre-tokenizer and model on each piece between them on its
+ * own, so encode(text) is the concatenation of encode(piece) over those pieces. The memo splits
+ * with the tokenizer's own splitter, and is only switched on where nothing else links the pieces:
+ * no added token strips whitespace off its neighbours (lstrip/rstrip), no pre-tokenizer looks at a
+ * piece's position (Metaspace's `prepend_scheme: first`), and the post-processor, without special
+ * tokens, just passes the tokens through. Each hit is therefore exactly a fresh encode; the bounds
+ * only limit memory (pinned by tests/chat/tokenizer-memo.test.ts).
+ */
+export interface EncodeMemoOptions {
+  /** Most pieces kept (default 8192). */
+  maxEntries?: number;
+  /** Most characters kept over all pieces (default 4M); a longer piece is encoded, not kept. */
+  maxChars?: number;
+}
+
+// Pre-tokenizers of @huggingface/tokenizers that read only the piece's text (Metaspace also reads
+// its position among the pieces, so it is left out).
+const PIECEWISE_PRE_TOKENIZERS = new Set(['ByteLevel', 'Split', 'Whitespace', 'WhitespaceSplit', 'Punctuation', 'Digits', 'BertPreTokenizer', 'Replace', 'FixedLength', 'Sequence']);
+
+function piecewisePreTokenizer(config: unknown): boolean {
+  if (config === null || config === undefined) return true;
+  const c = config as { type?: unknown; pretokenizers?: unknown };
+  if (typeof c.type !== 'string' || !PIECEWISE_PRE_TOKENIZERS.has(c.type)) return false;
+  return c.type !== 'Sequence' || (Array.isArray(c.pretokenizers) && c.pretokenizers.every(piecewisePreTokenizer));
+}
+
+/** Post-processors that, without special tokens, return the tokens of one text unchanged. */
+function passThroughPostProcessor(config: unknown): boolean {
+  if (config === null || config === undefined) return true;
+  const c = config as { type?: unknown; processors?: unknown; single?: unknown };
+  switch (c.type) {
+    case 'ByteLevel':
+    case 'BertProcessing':
+    case 'RobertaProcessing':
+      return true;
+    case 'TemplateProcessing':
+      // Exactly one copy of the text ("Sequence A"); special tokens are dropped without add_special_tokens.
+      return Array.isArray(c.single) && c.single.filter((item) => item && typeof item === 'object' && 'Sequence' in item).length === 1
+        && c.single.every((item) => item && typeof item === 'object' && ('SpecialToken' in item || ('Sequence' in item && (item as { Sequence: { id?: unknown } }).Sequence.id === 'A')));
+    case 'Sequence':
+      return Array.isArray(c.processors) && c.processors.every(passThroughPostProcessor);
+    default:
+      return false;
+  }
+}
+
+type EncodeIds = (text: string) => number[];
+
+/** `encode` through a piece memo, or undefined where the tokenizer does not allow it (see above). */
+function memoisedEncode(hf: HfTokenizer, tokenizerJson: Record<string, unknown>, encode: EncodeIds, options: EncodeMemoOptions): EncodeIds | undefined {
+  const splitter = (hf as unknown as { splitter_unnormalized?: { split?: unknown } }).splitter_unnormalized;
+  if (!splitter || typeof splitter.split !== 'function') return undefined;
+  const added = (tokenizerJson.added_tokens as Array<{ lstrip?: boolean; rstrip?: boolean }> | undefined) ?? [];
+  if (added.some((t) => t.lstrip || t.rstrip)) return undefined;
+  if (!piecewisePreTokenizer(tokenizerJson.pre_tokenizer) || !passThroughPostProcessor(tokenizerJson.post_processor)) return undefined;
+  const split = (splitter.split as (text: string) => string[]).bind(splitter);
+  const memo = new LruMap<string, readonly number[]>(options.maxEntries ?? 8192, options.maxChars ?? 4_000_000);
+  return (text) => {
+    const ids: number[] = [];
+    for (const piece of split(text)) {
+      let pieceIds = memo.get(piece);
+      if (pieceIds === undefined) {
+        pieceIds = encode(piece);
+        memo.set(piece, pieceIds, piece.length);
+      }
+      for (const id of pieceIds) ids.push(id);
+    }
+    return ids;
+  };
+}
+
+/**
+ * `options.encodeMemo`: bounds of the piece memo behind `encode`, or `false` for none (every
+ * encode straight through @huggingface/tokenizers).
+ */
+export function createTokenizer(files: LoadedTokenizerFiles, options: { encodeMemo?: EncodeMemoOptions | false } = {}): Tokenizer {
   let hf: HfTokenizer;
   try {
     hf = new HfTokenizer(files.tokenizerJson as never, files.tokenizerConfig as never);
@@ -117,11 +195,25 @@ export function createTokenizer(files: LoadedTokenizerFiles): Tokenizer {
   for (const id of vocab.values()) vocabSize = Math.max(vocabSize, id + 1);
   const eosNames = [files.tokenizerConfig.eos_token].flat().map(tokenContent).filter((t): t is string => !!t);
   const eosTokenIds = eosNames.map((n) => vocab.get(n)).filter((id): id is number => id !== undefined);
+  const plainEncode: EncodeIds = (text) => hf.encode(text, { add_special_tokens: false }).ids;
+  const singleDecodes = new LruMap<number, string>(4096);
+  const encode = (options.encodeMemo === false ? undefined : memoisedEncode(hf, files.tokenizerJson, plainEncode, options.encodeMemo ?? {})) ?? plainEncode;
   return {
-    encode: (text) => hf.encode(text, { add_special_tokens: false }).ids,
+    encode,
     // @huggingface/tokenizers throws on an empty list; HF Python decodes it to ''.
-    decode: (ids, options) =>
-      ids.length === 0 ? '' : hf.decode([...ids], { skip_special_tokens: options?.skipSpecialTokens ?? false }),
+    decode: (ids, options) => {
+      if (ids.length === 0) return '';
+      const skipSpecialTokens = options?.skipSpecialTokens ?? false;
+      // One id (the ledger looks up its stop tokens' text every turn) is a pure function of the id.
+      const id = ids[0]!;
+      if (ids.length !== 1 || !Number.isInteger(id) || id < 0) return hf.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+      const key = skipSpecialTokens ? -1 - id : id;
+      const cached = singleDecodes.get(key);
+      if (cached !== undefined) return cached;
+      const text = hf.decode([id], { skip_special_tokens: skipSpecialTokens });
+      singleDecodes.set(key, text);
+      return text;
+    },
     tokenToId: (token) => vocab.get(token),
     eosTokenIds,
     vocabSize,
