@@ -22,7 +22,7 @@ import type { Span, SpanKind } from '../protocol/sample.ts';
 import type { ToolSpec } from '../env/tool.ts';
 import type { ChatTemplate } from './chat-template.ts';
 import { LEDGER_SNAPSHOT_VERSION, LedgerSnapshot, type ForkState, type LastSampleState, type TailState } from './ledger-snapshot.ts';
-import { checkMessages, checkSampledTurn, type SampledTurn } from './ledger-input.ts';
+import { checkMessages, checkSampledTurn, sampledPieces, type SampledTurn } from './ledger-input.ts';
 import { cloneMessage, type ChatMessage } from './messages.ts';
 import { checkPrefix, DEFAULT_IGNORABLE } from './render-diff.ts';
 import { contentRegions, tokenizeLabelled } from './tail-tokens.ts';
@@ -126,8 +126,13 @@ export class TokenLedger {
     fork.tokens.push(...turn.ids);
     fork.lossMask.push(...turn.ids.map(() => 1 as const));
     fork.logProbs.push(...turn.logProbs);
-    if (turn.ids.length > 0) fork.spans.push({ kind: 'sampled', start, end: fork.tokens.length, turn: this.#turnIndex, weightVersion: turn.weightVersion });
-    fork.weightVersions.push(turn.weightVersion);
+    // One sampled span and one weight version per generate call behind the turn (slime appends a
+    // version per call); a turn resumed after a weight update thus records both versions.
+    for (const piece of sampledPieces(turn)) {
+      if (piece.count > 0)
+        fork.spans.push({ kind: 'sampled', start: start + piece.offset, end: start + piece.offset + piece.count, turn: this.#turnIndex, weightVersion: piece.weightVersion });
+      fork.weightVersions.push(piece.weightVersion);
+    }
     fork.turns++;
     this.#turnIndex++;
     this.#history.push(cloneMessage(turn.message));
@@ -296,5 +301,6 @@ export class TokenLedger {
 }
 
 export { LedgerSnapshot, LEDGER_SNAPSHOT_VERSION } from './ledger-snapshot.ts';
-export type { SampledTurn } from './ledger-input.ts';
+export type { SampledPiece, SampledTurn } from './ledger-input.ts';
+export { sampledPieces } from './ledger-input.ts';
 export { DEFAULT_IGNORABLE as DEFAULT_LEDGER_IGNORABLE } from './render-diff.ts';

@@ -4,6 +4,7 @@
  * returned them; the text is only decoded to parse the reply (contract 1).
  */
 import { parseAssistant, type ToolCallFormat } from '../chat/tool-call-parser.ts';
+import { sampledPieces, type SampledPiece } from '../chat/ledger-input.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import type { SamplingParams } from '../engine/sglang-types.ts';
 import { isChatEngine, type AgentRole, type ChatEngine, type GenerateEngine } from './agents.ts';
@@ -16,7 +17,15 @@ import type { AssistantReply, Message } from './types.ts';
 export interface PartialOutput {
   ids: number[];
   logProbs: number[];
+  /** The version of the last generate call behind `ids`. */
   weightVersion: string;
+  /** Pieces from earlier calls, when this output was itself resumed (see SampledTurn.earlier). */
+  earlier?: SampledPiece[];
+}
+
+/** Every generate call behind a partial output, as the pieces before a call that resumes it. */
+function piecesBefore(partial: PartialOutput): SampledPiece[] {
+  return sampledPieces(partial).map(({ count, weightVersion }) => ({ count, weightVersion }));
 }
 
 /** Thrown when the engine ended a turn with `finish_reason: abort` (pause, abort_all): not an error. */
@@ -107,7 +116,9 @@ export class RoleRuntime {
     const out = readGenerateResponse(response, `${this.name} engine /generate`);
     const ids = partial ? [...partial.ids, ...out.ids] : out.ids;
     const logProbs = partial ? [...partial.logProbs, ...out.logProbs] : out.logProbs;
-    if (out.finish === 'abort') throw new TurnAborted({ ids, logProbs, weightVersion: out.weightVersion });
+    // A resumed turn keeps the weight version of every call that produced part of it.
+    const earlier = partial ? { earlier: piecesBefore(partial) } : {};
+    if (out.finish === 'abort') throw new TurnAborted({ ids, logProbs, weightVersion: out.weightVersion, ...earlier });
 
     const textIds = out.matchedStopId !== undefined && ids.at(-1) === out.matchedStopId ? ids.slice(0, -1) : ids;
     const parsed = parseAssistant(settings.tokenizer.decode(textIds), {
@@ -118,7 +129,7 @@ export class RoleRuntime {
     const message: Message = { role: 'assistant', content: parsed.content };
     if (parsed.reasoningContent !== undefined) message.reasoningContent = parsed.reasoningContent;
     if (parsed.toolCalls.length > 0) message.toolCalls = parsed.toolCalls;
-    ledger.appendSampled({ ids, logProbs, weightVersion: out.weightVersion, message });
+    ledger.appendSampled({ ids, logProbs, weightVersion: out.weightVersion, ...earlier, message });
     this.messages.push(message);
     return {
       reply: {

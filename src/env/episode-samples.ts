@@ -3,6 +3,7 @@
  * the rolloutId), validated with the protocol schema. Tokens of a turn an abort cut short are appended as a sampled span,
  * so an aborted sample keeps everything that was generated.
  */
+import { sampledPieces } from '../chat/ledger-input.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { Sample, SAMPLE_SCHEMA_VERSION, type SampleStatus, type Span } from '../protocol/sample.ts';
 import type { GenerateEngine, MultiAgentEnv } from './agents.ts';
@@ -29,14 +30,18 @@ export interface SampleFields {
 function withPartial(segment: LedgerSegmentLike, partial: PartialOutput | undefined, turn: number): LedgerSegmentLike {
   if (!partial || partial.ids.length === 0) return segment;
   const start = segment.tokens.length;
-  const span: Span = { kind: 'sampled', start, end: start + partial.ids.length, turn, weightVersion: partial.weightVersion };
+  // One span and one version per generate call behind the cut turn, as the ledger records them.
+  const pieces = sampledPieces(partial);
+  const spans: Span[] = pieces
+    .filter((p) => p.count > 0)
+    .map((p) => ({ kind: 'sampled', start: start + p.offset, end: start + p.offset + p.count, turn, weightVersion: p.weightVersion }));
   return {
     ...segment,
     tokens: [...segment.tokens, ...partial.ids],
     lossMask: [...segment.lossMask, ...partial.ids.map(() => 1 as const)],
     logProbs: [...segment.logProbs, ...partial.logProbs],
-    spans: [...segment.spans, span],
-    weightVersions: [...segment.weightVersions, partial.weightVersion],
+    spans: [...segment.spans, ...spans],
+    weightVersions: [...segment.weightVersions, ...pieces.map((p) => p.weightVersion)],
   };
 }
 

@@ -306,3 +306,30 @@ describe('TokenLedger with the Qwen3 template', () => {
     expect(() => ledger.appendSampled(turn)).toThrow(/does not end with a generation prompt/);
   });
 });
+
+describe('TokenLedger: a turn produced by several generate calls', () => {
+  it('records one sampled span and one weight version per call', () => {
+    const ledger = new TokenLedger({ tokenizer, template });
+    ledger.start([{ role: 'user', content: 'Say hi.' }]);
+    const ids = [...tokenizer.encode('hi there'), imEnd];
+    const logProbs = ids.map((_, i) => -0.1 * (i + 1));
+    ledger.appendSampled({ ids, logProbs, weightVersion: '8', earlier: [{ count: 1, weightVersion: '7' }], message: { role: 'assistant', content: 'hi there' } });
+    const [segment] = ledger.segments();
+    expect(segment!.weightVersions).toEqual(['7', '8']);
+    const sampled = segment!.spans.filter((s) => s.kind === 'sampled');
+    const start = segment!.promptLength;
+    expect(sampled).toEqual([
+      { kind: 'sampled', start, end: start + 1, turn: 0, weightVersion: '7' },
+      { kind: 'sampled', start: start + 1, end: start + ids.length, turn: 0, weightVersion: '8' },
+    ]);
+    expect(segment!.logProbs).toEqual(logProbs);
+  });
+
+  it('rejects earlier pieces that cover more ids than the turn has, naming the call', () => {
+    const ledger = new TokenLedger({ tokenizer, template });
+    ledger.start([{ role: 'user', content: 'Say hi.' }]);
+    expect(() =>
+      ledger.appendSampled({ ids: [imEnd], logProbs: [-1], weightVersion: '8', earlier: [{ count: 2, weightVersion: '7' }], message: { role: 'assistant', content: '' } }),
+    ).toThrow(/appendSampled: earlier pieces cover 2 ids, the turn has 1/);
+  });
+});

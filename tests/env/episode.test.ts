@@ -253,6 +253,45 @@ describe('runEpisode', () => {
     expect(resumed.samples[0]).toMatchObject({ status: 'completed', reward: 1 });
   });
 
+  it('a turn cut by an abort and resumed after a weight update records both versions, one span each', async () => {
+    const client = new SglangClient(server.url);
+    let cut = true;
+    let full: GenerateResponse | undefined;
+    // As above, but the continuation comes from an engine that has since loaded weight version 'v-next'.
+    const engine = {
+      async generate(request: GenerateRequest, options?: { signal?: AbortSignal }) {
+        if (cut) {
+          cut = false;
+          full = (await client.generate(request, options)) as GenerateResponse;
+          const meta = { ...full.meta_info, finish_reason: { type: 'abort' as const, message: 'Aborted', status_code: null }, output_token_logprobs: full.meta_info.output_token_logprobs!.slice(0, 4) };
+          return { ...full, output_ids: full.output_ids.slice(0, 4), meta_info: meta };
+        }
+        const rest = full ?? ((await client.generate(request, options)) as GenerateResponse);
+        const resumedPart = full !== undefined;
+        full = undefined;
+        const ids = resumedPart ? rest.output_ids.slice(4) : rest.output_ids;
+        const logprobs = resumedPart ? rest.meta_info.output_token_logprobs!.slice(4) : rest.meta_info.output_token_logprobs!;
+        return { ...rest, output_ids: ids, meta_info: { ...rest.meta_info, weight_version: 'v-next', output_token_logprobs: logprobs } };
+      },
+    };
+    const first = await runEpisode(base({ engine }));
+    const before = first.samples[0]!.weightVersions;
+    expect(before).toHaveLength(1);
+    expect(before[0]).not.toBe('v-next');
+    const resumed = await runEpisode(base({ engine, resume: JSON.parse(JSON.stringify(first.snapshot)) }));
+    const sample = resumed.samples[0]!;
+    expect(sample.status).toBe('completed');
+    // Turn 0 was produced by two generate calls: the cut one and the one that resumed it.
+    expect(sample.weightVersions.slice(0, 2)).toEqual([before[0], 'v-next']);
+    const turn0 = sample.spans.filter((s) => s.kind === 'sampled' && s.turn === 0);
+    expect(turn0.map((s) => s.weightVersion)).toEqual([before[0], 'v-next']);
+    expect(turn0[0]!.end - turn0[0]!.start).toBe(4);
+    expect(turn0[1]!.start).toBe(turn0[0]!.end);
+    const reference = await runEpisode(base());
+    expect(sample.tokens).toEqual(reference.samples[0]!.tokens);
+    expect(sample.weightVersions).toHaveLength(reference.samples[0]!.weightVersions.length + 1);
+  });
+
   it('a signal aborted before the start yields an empty aborted sample without touching the engine', async () => {
     const engine = { generate: async () => { throw new Error('must not be called'); } };
     const controller = new AbortController();

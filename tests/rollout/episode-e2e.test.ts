@@ -104,7 +104,8 @@ describe('rollout manager over the real episode runner', () => {
       expect(sample.responseLength).toBeGreaterThan(partial.responseLength);
       expect(sample.tokens.slice(0, partial.tokens.length)).toEqual(partial.tokens);
       expect(partial.weightVersions).toEqual(['v1']);
-      expect(sample.weightVersions.at(-1)).toBe('v2');
+      // The cut turn keeps the version of the call it began under, then the resuming call's.
+      expect(sample.weightVersions.slice(0, 2)).toEqual(['v1', 'v2']);
       // Stale part (sampled under v1 before the cut) has mask 0; what v2 sampled after it stays trainable.
       expect(sample.lossMask.slice(0, partial.responseLength).every((m) => m === 0)).toBe(true);
       expect(sample.lossMask.slice(partial.responseLength)).toContain(1);
