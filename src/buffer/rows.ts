@@ -72,11 +72,18 @@ export function groupKey(samples: ReadonlyArray<Pick<Sample, 'groupIndex' | 'rol
  * Weight versions are strings on the wire (SGLang's `weight_version`); physarum stamps integers.
  * Returns the oldest numeric version, null when any is not an integer (its lag is unknown).
  */
+/**
+ * SGLang's weight_version before any update is "default" (its `--weight-version` default): the
+ * weights the engine was launched with, i.e. version 0 of a run whose updates WeightSync stamps
+ * "1", "2", ... Without this, every sample of a run's first steps would look infinitely stale.
+ */
+const INITIAL_VERSION = 'default';
+
 export function oldestVersion(versions: readonly string[]): number | null {
   let oldest: number | null = null;
   for (const v of versions) {
-    if (!/^\d+$/.test(v)) return null;
-    const n = Number(v);
+    if (v !== INITIAL_VERSION && !/^\d+$/.test(v)) return null;
+    const n = v === INITIAL_VERSION ? 0 : Number(v);
     if (oldest === null || n < oldest) oldest = n;
   }
   return oldest;

@@ -140,7 +140,7 @@ describe('staleness', () => {
       makeSample(1, { reward: 1, ...versions(['8', '9']) }),
       makeSample(2, { reward: 0, ...versions(['7']) }), // lag 3
       makeSample(3, { reward: 0, ...versions(['8']) }), // lag 2: still fine
-      makeSample(4, { reward: 0, ...versions(['default']) }), // unknown lag
+      makeSample(4, { reward: 0, ...versions(['custom-tag']) }), // unknown lag
       makeSample(5, { reward: 1, ...versions([]) }), // never generated: no lag
     ]);
     await expect(buffer.takeBatch({ step: 0, groups: 1 })).rejects.toThrow(/needs weightVersion/);
@@ -154,6 +154,19 @@ describe('staleness', () => {
     expect(batch.counts).toMatchObject({ stale_dropped: 2, excluded_stale: 2 });
     const replay = await buffer.takeBatch({ step: 0, groups: 1, weightVersion: 99 });
     expect(replay.excluded.map((s) => s.sample.rolloutId)).toEqual(['r2', 'r4']);
+  });
+
+  it("reads SGLang's initial version 'default' as version 0", async () => {
+    const buffer = freshBuffer({ normalisation: 'dr_grpo', maxWeightLag: 1 });
+    await buffer.ingest([makeSample(1, { reward: 1, ...versions(['default']) }), makeSample(2, { reward: 0, ...versions(['default', '1']) })]);
+    // Trainer at version 1: 'default' is one version behind, within the lag.
+    const fresh = await buffer.takeBatch({ step: 0, groups: 1, weightVersion: 1 });
+    expect(fresh.excluded).toEqual([]);
+    expect(fresh.samples).toHaveLength(2);
+    await buffer.ingest([makeSample(3, { reward: 1, ...versions(['default']) }), makeSample(4, { reward: 0, ...versions(['2']) })]);
+    // Trainer at version 2: 'default' is two behind, past the lag.
+    const later = await buffer.takeBatch({ step: 1, groups: 1, weightVersion: 2 });
+    expect(later.excluded.map((s) => [s.sample.rolloutId, s.excluded])).toEqual([['r3', 'stale']]);
   });
 
   it('keepStale keeps them and counts them', async () => {
