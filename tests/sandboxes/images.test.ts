@@ -1,10 +1,15 @@
 // Images: the debootstrap base (content-hashed tag), env Dockerfiles FROM it, and env setup
 // commands cached as an image per (image, setup).
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { baseImageTag, ensureBaseImage } from '../../sandboxes/index.ts';
 import { docker, testPools } from './fixtures/pool.ts';
 
 const newPool = testPools('images');
+// Setup images made from a per-run nonce would pile up run after run: remove them at the end.
+const nonceImages: string[] = [];
+afterAll(async () => {
+  for (const tag of nonceImages) await docker.getImage(tag).remove().catch(() => undefined);
+});
 
 describe('sandbox images', () => {
   it('builds (or finds) the base image under its content-hash tag, with bash, coreutils, python3 and git', async () => {
@@ -25,6 +30,7 @@ describe('sandbox images', () => {
     const pool = newPool();
     await using a = await pool.acquire({ setup, workdir: '/srv/task' });
     expect(a.image).toMatch(/^physarum\/setup:/);
+    nonceImages.push(a.image);
     expect(await a.readFile('marker.txt')).toBe('setup ran 0\n');
     expect((await a.exec('pwd; echo mine >> marker.txt && echo writable')).stdout).toBe('/srv/task\nwritable\n');
     const again = newPool();
