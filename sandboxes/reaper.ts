@@ -9,12 +9,18 @@ import { readFileSync } from 'node:fs';
 import { LABELS, OWNER_HOST, statusCodeOf } from './engine.ts';
 import { toSandboxError } from './errors.ts';
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined if not running. */
+/**
+ * Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined if not running.
+ * A zombie (state Z: killed, not yet collected by its parent) is not running: its /proc entry
+ * outlives it until the parent waits on it, and its sandboxes must not outlive it too.
+ */
 export function ownerStartTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: split after its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
+    return fields[19];
   } catch {
     return undefined;
   }

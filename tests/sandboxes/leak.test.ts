@@ -7,6 +7,8 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { baseImageTag, reapSandboxes, SandboxPool, SANDBOX_LABELS } from '../../sandboxes/index.ts';
+import { ownerStartTime } from '../../sandboxes/reaper.ts';
+import { readFileSync } from 'node:fs';
 import { containersOfRun, docker, eventually, testPools } from './fixtures/pool.ts';
 import { hostname } from 'node:os';
 
@@ -47,6 +49,19 @@ describe('leak-proof cleanup', () => {
     const next = newPool();
     await next.acquire({}); // a start: reaps before it creates
     expect(await eventually(async () => (await containersOfRun(runId)).length === 0)).toBe(true);
+  });
+
+  it('counts a zombie owner (killed, not yet collected by its parent) as dead', async () => {
+    // `sleep 1` becomes a child of the process that then execs `sleep 30`, which never waits on it.
+    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.setEncoding('utf8').once('data', resolve)));
+      expect(ownerStartTime(pid)).toBeDefined();
+      expect(await eventually(async () => / Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')))).toBe(true);
+      expect(ownerStartTime(pid)).toBeUndefined();
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('reaps containers of dead owners and expired ones, and spares live, unexpired ones', async () => {
