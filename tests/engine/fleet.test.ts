@@ -24,9 +24,11 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+// Below Linux's ephemeral range (32768–60999), where the port-0 listeners and outgoing
+// connections of tests running alongside never land: a port free now stays free for the fleet.
 async function consecutiveFreePorts(count: number): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     let ok = true;
     for (let i = 0; i < count && ok; i++) ok = await portFree(base + i);
     if (ok) return base;
