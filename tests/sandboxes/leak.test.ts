@@ -44,7 +44,7 @@ describe('leak-proof cleanup', () => {
   it('leaves no sandbox of an orchestrator killed by SIGKILL once the next pool starts', async () => {
     const runId = `test-leak-${randomUUID().slice(0, 8)}`;
     const owner = await startOwner(runId);
-    expect((await containersOfRun(runId)).length).toBeGreaterThanOrEqual(3); // two handed out + one warm
+    expect((await containersOfRun(runId)).length).toBe(4); // two handed out + one warm per spec
     process.kill(owner.pid, 'SIGKILL');
     const next = newPool();
     await next.acquire({}); // a start: reaps before it creates
