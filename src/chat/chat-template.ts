@@ -9,7 +9,8 @@ import { Template } from '@huggingface/jinja';
 import { PhysarumError } from '../protocol/errors.ts';
 import type { ToolSpec } from '../env/tool.ts';
 import { toHfMessage, type ChatMessage } from './messages.ts';
-import { memoiseTemplate, type MemoisedTemplate, type RenderMemoOptions } from './template-memo.ts';
+import { compileTemplate } from './jinja-compile.ts';
+import { memoiseTemplate, type MemoisedTemplate, type RendererOf, type RenderMemoOptions } from './template-memo.ts';
 import { createTokenizer, loadTokenizerFiles, type LoadedTokenizerFiles, type Tokenizer } from './tokenizer.ts';
 
 export interface ChatRenderOptions {
@@ -38,9 +39,17 @@ export interface LoadChatTemplateOptions {
   name?: string;
   /**
    * Bounds of the memo of the template's leading pure statements (e.g. the system header with the
-   * tool schemas; see template-memo.ts), or `false` to render every statement every time.
+   * tool schemas; see template-memo.ts), or `false` to render every statement every time. With
+   * the compiled renderer the memo is off unless this is given: keying the header costs more than
+   * rendering it compiled (bench/chat-template.ts); with the interpreter it is on by default.
    */
   renderMemo?: RenderMemoOptions | false;
+  /**
+   * Render through the template compiled to JS closures (jinja-compile.ts; default true), which
+   * gives the interpreter's output byte for byte and falls back to it for whatever it does not
+   * cover. `false` renders with @huggingface/jinja's interpreter only, for debugging.
+   */
+  compiled?: boolean;
 }
 
 interface NamedTemplate {
@@ -67,10 +76,15 @@ function specialTokenVariables(config: Record<string, unknown>): Record<string, 
   return vars;
 }
 
-function compile(source: string, label: string, memo: RenderMemoOptions | false | undefined): MemoisedTemplate {
+const interpreted: RendererOf = (template) => (items) => template.render(items);
+const compiledOrInterpreted: RendererOf = (template) => compileTemplate(template) ?? interpreted(template);
+
+function compile(source: string, label: string, options: LoadChatTemplateOptions): MemoisedTemplate {
   try {
     const template = new Template(source);
-    return memo === false ? { render: (items) => template.render(items), memoSize: 0 } : memoiseTemplate(template, memo);
+    const rendererOf = options.compiled === false ? interpreted : compiledOrInterpreted;
+    const memo = options.renderMemo ?? (options.compiled === false ? {} : false);
+    return memo === false ? { render: rendererOf(template), memoSize: 0 } : memoiseTemplate(template, memo, rendererOf);
   } catch (error) {
     throw new TemplateError(`chat template ${label} does not parse: ${(error as Error).message}`, error);
   }
@@ -94,7 +108,7 @@ export function loadChatTemplate(files: LoadedTokenizerFiles, options: LoadChatT
   const compiled = new Map<string, MemoisedTemplate>();
   const pick = (hasTools: boolean): { template: MemoisedTemplate; name: string } => {
     if (typeof source === 'string') {
-      if (!compiled.has('')) compiled.set('', compile(source, label, options.renderMemo));
+      if (!compiled.has('')) compiled.set('', compile(source, label, options));
       return { template: compiled.get('')!, name: label };
     }
     const wanted = options.name ?? (hasTools && source.some((t) => t.name === 'tool_use') ? 'tool_use' : 'default');
@@ -102,7 +116,7 @@ export function loadChatTemplate(files: LoadedTokenizerFiles, options: LoadChatT
     if (!entry)
       throw new TemplateError(`chat template ${label}: no template named '${wanted}' (have ${source.map((t) => t.name).join(', ')})`);
     const name = `'${entry.name}' ${label}`;
-    if (!compiled.has(entry.name)) compiled.set(entry.name, compile(entry.template, name, options.renderMemo));
+    if (!compiled.has(entry.name)) compiled.set(entry.name, compile(entry.template, name, options));
     return { template: compiled.get(entry.name)!, name };
   };
 

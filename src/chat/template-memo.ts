@@ -181,16 +181,24 @@ export interface MemoisedTemplate {
   readonly memoSize: number;
 }
 
-/** `template.render` with its leading pure statements memoised (plain `render` where it has none). */
-export function memoiseTemplate(template: Template, options: RenderMemoOptions = {}): MemoisedTemplate {
+/** How a (part of a) template is rendered: the interpreter, or a compiled renderer (jinja-compile.ts). */
+export type RendererOf = (template: Template) => (items: Record<string, unknown>) => string;
+const interpreted: RendererOf = (template) => (items) => template.render(items);
+
+/**
+ * `template.render` with its leading pure statements memoised (plain `render` where it has none).
+ * `rendererOf` renders the whole template, the header and the rest (each a template of its own).
+ */
+export function memoiseTemplate(template: Template, options: RenderMemoOptions = {}, rendererOf: RendererOf = interpreted): MemoisedTemplate {
+  const whole = rendererOf(template);
   const body = template.parsed.body as unknown as AstNode[];
   // The leading run of statements that read the variables and change nothing.
   const headReads: Reads = { names: new Set(), messages: new Set() };
   let split = 0;
   while (split < body.length && readsOf(body[split]!)) readsOf(body[split++]!, headReads);
-  if (split === 0) return { render: (items) => template.render(items), memoSize: 0 };
-  const head = withBody(template, body.slice(0, split));
-  const rest = split < body.length ? withBody(template, body.slice(split)) : undefined;
+  if (split === 0) return { render: whole, memoSize: 0 };
+  const head = rendererOf(withBody(template, body.slice(0, split)));
+  const rest = split < body.length ? rendererOf(withBody(template, body.slice(split))) : undefined;
   const restNames = namesOf(body.slice(split));
   const names = [...headReads.names].sort();
   const indexes = headReads.messages === 'all' ? 'all' : [...headReads.messages].sort((a, b) => a - b);
@@ -220,7 +228,7 @@ export function memoiseTemplate(template: Template, options: RenderMemoOptions =
       const key = keyOf(items);
       let text = key === undefined ? undefined : memo.get(key);
       if (text === undefined) {
-        text = head.render(items);
+        text = head(items);
         if (key !== undefined) memo.set(key, text, key.length + text.length);
       }
       if (!rest) return text;
@@ -229,9 +237,9 @@ export function memoiseTemplate(template: Template, options: RenderMemoOptions =
       const restItems: Record<string, unknown> = {};
       for (const [name, value] of Object.entries(items)) {
         if (restNames.has(name)) restItems[name] = value;
-        else if (!convertible(value)) return template.render(items);
+        else if (!convertible(value)) return whole(items);
       }
-      return text + rest.render(restItems);
+      return text + rest(restItems);
     },
     get memoSize() {
       return memo.size;
