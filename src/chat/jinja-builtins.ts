@@ -183,6 +183,7 @@ function listFilter(name: string, list: unknown[], args: unknown[], kw: Kwargs):
       const [attr, test, operand] = args as string[];
       if (attr === undefined) return unsupported(`${name} without an attribute`);
       if (test !== undefined && !Object.hasOwn(TESTS, test) && test !== 'equalto' && test !== 'eq') return unsupported(`test ${test}`);
+      if ((test === 'equalto' || test === 'eq') && args.length < 3) return unsupported(`${test} without an operand`);
       return list.filter((item) => {
         const own = item instanceof Namespace ? item.vars.has(attr) : Object.hasOwn(item as Obj, attr);
         const value = item instanceof Namespace ? item.vars.get(attr) : (item as Obj)[attr];

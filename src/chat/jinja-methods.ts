@@ -90,7 +90,8 @@ export function stringMethod(s: string, name: string, args: unknown[], kw: Kwarg
     case 'endswith':
       return args.length === 0 ? unsupported(`${name}()`) : startsOrEnds(s, args[0], name === 'endswith');
     case 'split':
-      return split(s, args[0] ?? null, args[1] ?? -1);
+      // An argument that evaluates to undefined is still an argument there (and a wrong one).
+      return split(s, args.length > 0 ? args[0] : null, args.length > 1 ? args[1] : -1);
     case 'replace': {
       const [from, to] = args;
       if (typeof from !== 'string' || typeof to !== 'string') return unsupported('replace arguments');
