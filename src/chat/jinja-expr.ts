@@ -157,6 +157,15 @@ export function compileExpr(node: Node): Expr {
     case 'MemberExpression': {
       const object = compileExpr(node.object);
       if (node.computed && node.property.type === 'SliceExpression') return compileSlice(object, node.property);
+      if (!node.computed && node.property.type === 'Identifier') {
+        // `a.name`, the commonest read: a plain mapping's own key without the general dispatch.
+        const name = node.property.value as string;
+        return (s) => {
+          const o = object(s);
+          if (typeof o === 'object' && o !== null && Object.getPrototypeOf(o) === Object.prototype && Object.hasOwn(o, name)) return (o as Obj)[name];
+          return member(o, name);
+        };
+      }
       const key = memberKey(node);
       return (s) => member(object(s), key(s));
     }
@@ -181,6 +190,14 @@ export function compileExpr(node: Node): Expr {
         return (s) => {
           const l = left(s);
           return truthy(l) ? l : right(s);
+        };
+      if (op === '+' || op === '==' || op === '!=')
+        // Strings on both sides, the commonest case in chat templates, need no dispatch.
+        return (s) => {
+          const l = left(s);
+          const r = right(s);
+          if (typeof l === 'string' && typeof r === 'string') return op === '+' ? l + r : op === '==' ? l === r : l !== r;
+          return binary(op, l, r);
         };
       return (s) => binary(op, left(s), right(s));
     }
