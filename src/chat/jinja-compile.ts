@@ -1,18 +1,18 @@
 /**
  * A chat template compiled from @huggingface/jinja's parsed AST into JS closures over plain values,
  * so a render allocates no RuntimeValue per intermediate value (the interpreter's main cost). Its
- * output is the interpreter's, byte for byte: what it cannot compile (macros, call blocks, spreads,
- * an unknown filter or test) makes `compileTemplate` return undefined, and what it cannot decide
- * at render time (see jinja-values.ts), or any error, renders the same items with the interpreter,
- * so the caller sees the interpreter's own output or error. Statements here; expressions in
- * jinja-expr.ts, loops and scopes in jinja-loop.ts, values, operators and builtins in
- * jinja-values.ts, jinja-ops.ts and jinja-builtins.ts.
+ * output is the interpreter's, byte for byte. What it cannot compile (call blocks, macros reading
+ * varargs or kwargs, spread arguments, an unknown test) makes `compileTemplate` return undefined;
+ * what it cannot decide at render time (see jinja-values.ts), or any error, renders the same items
+ * with the interpreter, so the caller sees the interpreter's own output or error. Statements and
+ * macros here; expressions in jinja-expr.ts, loops and scopes in jinja-loop.ts; values, operators
+ * and builtins in jinja-values.ts, jinja-ops.ts, jinja-builtins.ts and jinja-methods.ts.
  */
 import type { Template } from '@huggingface/jinja';
 import { globals } from './jinja-methods.ts';
 import { compileExpr, compileFilter, notCompilable, print, type Expr, type Node } from './jinja-expr.ts';
 import { BREAK, CONTINUE, Scope, compileFor } from './jinja-loop.ts';
-import { Namespace, truthy, unsupported } from './jinja-values.ts';
+import { GlobalFn, Namespace, truthy, unsupported } from './jinja-values.ts';
 
 type Stmt = (s: Scope) => string;
 
@@ -59,6 +59,7 @@ function compileStatement(node: Node): Stmt {
       return (s) => print(filter(body(s), s));
     }
     case 'Macro':
+      return compileMacro(node);
     case 'CallStatement':
       return notCompilable(node.type);
     default: {
@@ -66,6 +67,54 @@ function compileStatement(node: Node): Stmt {
       return (s) => print(expr(s));
     }
   }
+}
+
+function names(value: unknown, out: Set<string>): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => names(v, out));
+  else if (value instanceof Map) [...value].forEach(([k, v]) => (names(k, out), names(v, out)));
+  else if (typeof value === 'object' && value !== null) {
+    if ((value as Node).type === 'Identifier') out.add((value as Node).value as string);
+    Object.values(value).forEach((v) => names(v, out));
+  }
+  return out;
+}
+
+/**
+ * `{% macro name(a, b=default) %}`: a function whose body runs in a scope under the caller's (the
+ * interpreter scopes macros dynamically). Parameters bind positionally, then by keyword; defaults
+ * are evaluated after all are bound, in that scope. A macro reading `varargs`/`kwargs`/`caller`
+ * is left to the interpreter.
+ */
+function compileMacro(node: Node): Stmt {
+  const params = (node.args as Node[]).map((p) =>
+    p.type === 'Identifier' ? { name: p.value as string, fallback: undefined }
+      : p.type === 'KeywordArgumentExpression' ? { name: p.key.value as string, fallback: compileExpr(p.value) } : notCompilable('a macro parameter'));
+  const read = names([node.args, node.body], new Set());
+  if (read.has('varargs') || read.has('kwargs') || read.has('caller')) notCompilable('varargs, kwargs or caller in a macro');
+  const body = compileBlock(node.body);
+  const fn = new GlobalFn((args, kwargs, caller) => {
+    const scope = new Scope(caller as Scope);
+    const keywords = new Map(kwargs);
+    const pending: Array<[string, Expr]> = [];
+    params.forEach(({ name, fallback }, i) => {
+      let given = i < args.length;
+      let value = args[i];
+      if (!given && keywords.has(name)) {
+        [given, value] = [true, keywords.get(name)];
+        keywords.delete(name);
+      }
+      if (!given && fallback) pending.push([name, fallback]);
+      scope.vars.set(name, value);
+    });
+    if (keywords.size > 0 || args.length > params.length) return unsupported('extra macro arguments');
+    for (const [name, fallback] of pending) scope.vars.set(name, fallback(scope));
+    return body(scope);
+  });
+  const name = node.name.value as string;
+  return (s) => {
+    s.vars.set(name, fn);
+    return '';
+  };
 }
 
 function compileSet(node: Node): Stmt {

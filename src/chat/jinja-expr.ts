@@ -81,14 +81,14 @@ function compileCall(node: Node): Expr {
         if (kindOf(o) === 'object' && !Object.hasOwn(o as Obj, k) && OBJECT_METHODS.has(k)) return objectMethod(o as Obj, k, positional, keywords);
       }
       const fn = member(o, k);
-      return fn instanceof GlobalFn ? fn.call(positional, keywords) : unsupported('calling a non-builtin');
+      return fn instanceof GlobalFn ? fn.call(positional, keywords, s) : unsupported('calling a non-builtin');
     };
   }
   const fnExpr = compileExpr(callee);
   return (s) => {
     const [positional, keywords] = evalArgs(args, s);
     const fn = fnExpr(s);
-    return fn instanceof GlobalFn ? fn.call(positional, keywords) : unsupported('calling a non-builtin');
+    return fn instanceof GlobalFn ? fn.call(positional, keywords, s) : unsupported('calling a non-builtin');
   };
 }
 

@@ -20,9 +20,12 @@ export class Namespace {
   constructor(readonly vars: Map<string, unknown>) {}
 }
 
-/** A global function (`range`, `namespace`, ...): positional values and keyword values in. */
+/**
+ * A function a template can call: a global (`range`, `namespace`, ...) or a macro, given the
+ * positional and keyword values and the caller's scope (a macro's body sees the caller's variables).
+ */
 export class GlobalFn {
-  constructor(readonly call: (args: unknown[], kwargs: Map<string, unknown>) => unknown) {}
+  constructor(readonly call: (args: unknown[], kwargs: Map<string, unknown>, scope: unknown) => unknown) {}
 }
 
 export const tuples = new WeakSet<unknown[]>();

@@ -122,12 +122,26 @@ describe('compiled jinja constructs equal the interpreter', () => {
       expect(same(source, [items]), source).toBe(1);
   });
 
-  it('compiles only what it supports: a macro leaves the whole template to the interpreter', () => {
-    expect(compileTemplate(new Template('{% macro m(x) %}<{{ x }}>{% endmacro %}{{ m(1) }}'))).toBeUndefined();
+  it('macros: positional, keyword and default arguments, defaults after binding, dynamic scope, recursion', () => {
+    const macro = "{% macro show(x, sep=', ', n=x | length) %}[{{ x }}{{ sep }}{{ n }}{{ outer }}]{% endmacro %}";
+    exact(macro + "{{ show('ab') }}{{ show('abc', '-') }}{{ show(x='q', n=5) }}{{ show('a', sep=none) }}{% for outer in [1, 2] %}{{ show('z') }}{% endfor %}"
+      + "{{ show('u', undefined_var) }}{{ show is callable }}{% set r = show('s') %}{{ r | length }}", [{}, { outer: 'O' }]);
+    exact('{% macro down(n) %}{{ n }}{% if n > 0 %}<{{ down(n - 1) }}>{% endif %}{% endmacro %}{{ down(3) }}', [{}]);
+    // A missing argument, an extra one, an unknown keyword: errors there, so fallbacks here.
+    expect(same(macro + '{{ show() }}', [{}])).toBe(1);
+    expect(same(macro + '{{ show(1, 2, 3, 4) }}', [{}])).toBe(1);
+    expect(same(macro + "{{ show('a', bogus=1) }}", [{}])).toBe(1);
+  });
+
+  it('compiles only what it supports: varargs, kwargs or a call block leave the template to the interpreter', () => {
+    expect(compileTemplate(new Template('{% macro m() %}{{ varargs }}{% endmacro %}{{ m(1) }}'))).toBeUndefined();
+    expect(compileTemplate(new Template('{% macro m() %}{{ kwargs }}{% endmacro %}{{ m(a=1) }}'))).toBeUndefined();
+    expect(compileTemplate(new Template('{% macro m() %}<{{ caller() }}>{% endmacro %}{% call m() %}x{% endcall %}'))).toBeUndefined();
     expect(compileTemplate(new Template('{{ x | wordcount }}'))).toBeDefined(); // unknown filters fail at render, as there
     expect(compileTemplate(new Template('{{ x is divisibleby }}'))).toBeUndefined();
-    const files = { dir: 'inline', tokenizerConfig: { chat_template: '{% macro m(x) %}<{{ x }}>{% endmacro %}{% for m2 in messages %}{{ m(m2.content) }}{% endfor %}' } } as unknown as LoadedTokenizerFiles;
-    expect(loadChatTemplate(files).render([{ role: 'user', content: 'hi' }], { addGenerationPrompt: false })).toBe('<hi>');
+    const source = '{% macro m() %}<{{ varargs | join }}>{% endmacro %}{% for m2 in messages %}{{ m(m2.content, "!") }}{% endfor %}';
+    const files = { dir: 'inline', tokenizerConfig: { chat_template: source } } as unknown as LoadedTokenizerFiles;
+    expect(loadChatTemplate(files).render([{ role: 'user', content: 'hi' }], { addGenerationPrompt: false })).toBe('<hi!>');
   });
 
   it('surfaces the interpreter\'s error from raise_exception as the same TemplateError', () => {
