@@ -40,8 +40,8 @@ export interface LoadChatTemplateOptions {
   /**
    * Bounds of the memo of the template's leading pure statements (e.g. the system header with the
    * tool schemas; see template-memo.ts), or `false` to render every statement every time. With
-   * the compiled renderer the memo is off unless this is given: keying the header costs more than
-   * rendering it compiled (bench/chat-template.ts); with the interpreter it is on by default.
+   * the compiled renderer the memo is off unless this is given: keying the header costs about what
+   * rendering it compiled does (bench/chat-template.ts); with the interpreter it is on by default.
    */
   renderMemo?: RenderMemoOptions | false;
   /**
