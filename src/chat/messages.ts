@@ -43,7 +43,38 @@ export function toHfMessage(message: ChatMessage): HfMessage {
   return out;
 }
 
+class DeepValue extends Error {}
+
+/**
+ * A deep copy of plain data: arrays and plain objects copied, primitives kept. Anything else (a
+ * Date, a Map, a class instance) goes through structuredClone, so the result equals
+ * structuredClone's; plain JSON-shaped data, which is what messages hold, skips its serialisation.
+ */
+function clonePlain(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  // Deep nesting may be a cycle, which only structuredClone copies faithfully.
+  if (depth > 64) throw new DeepValue();
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      // structuredClone keeps holes; a plain loop would turn them into undefined.
+      if (!(i in value)) return structuredClone(value);
+      out[i] = clonePlain(value[i], depth + 1);
+    }
+    return out;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) out[key] = clonePlain((value as Record<string, unknown>)[key], depth + 1);
+  return out;
+}
+
 /** A deep copy, so a ledger's history cannot be changed behind its back by the caller. */
 export function cloneMessage(message: ChatMessage): ChatMessage {
-  return structuredClone(message);
+  try {
+    return clonePlain(message) as ChatMessage;
+  } catch (error) {
+    if (error instanceof DeepValue) return structuredClone(message);
+    throw error;
+  }
 }
