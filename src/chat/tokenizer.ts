@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { PhysarumError } from '../protocol/errors.ts';
+import { byteLevelDecode } from './byte-level-decode.ts';
 import { LruMap } from './lru.ts';
 
 export interface Tokenizer {
@@ -172,10 +173,12 @@ function memoisedEncode(hf: HfTokenizer, tokenizerJson: Record<string, unknown>,
 }
 
 /**
+ * `options.fastDecode: false` decodes every id list through @huggingface/tokenizers (by default
+ * byte-level tokenizers decode through byte-level-decode.ts, which gives the same text).
  * `options.encodeMemo`: bounds of the piece memo behind `encode`, or `false` for none (every
  * encode straight through @huggingface/tokenizers).
  */
-export function createTokenizer(files: LoadedTokenizerFiles, options: { encodeMemo?: EncodeMemoOptions | false } = {}): Tokenizer {
+export function createTokenizer(files: LoadedTokenizerFiles, options: { encodeMemo?: EncodeMemoOptions | false; fastDecode?: boolean } = {}): Tokenizer {
   let hf: HfTokenizer;
   try {
     hf = new HfTokenizer(files.tokenizerJson as never, files.tokenizerConfig as never);
@@ -197,6 +200,8 @@ export function createTokenizer(files: LoadedTokenizerFiles, options: { encodeMe
   const eosTokenIds = eosNames.map((n) => vocab.get(n)).filter((id): id is number => id !== undefined);
   const plainEncode: EncodeIds = (text) => hf.encode(text, { add_special_tokens: false }).ids;
   const singleDecodes = new LruMap<number, string>(4096);
+  const slowDecode = (ids: readonly number[], skipSpecialTokens: boolean): string => hf.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+  const manyDecode = (options.fastDecode === false ? undefined : byteLevelDecode(files.tokenizerJson, files.tokenizerConfig, slowDecode)) ?? slowDecode;
   const encode = (options.encodeMemo === false ? undefined : memoisedEncode(hf, files.tokenizerJson, plainEncode, options.encodeMemo ?? {})) ?? plainEncode;
   return {
     encode,
@@ -206,11 +211,11 @@ export function createTokenizer(files: LoadedTokenizerFiles, options: { encodeMe
       const skipSpecialTokens = options?.skipSpecialTokens ?? false;
       // One id (the ledger looks up its stop tokens' text every turn) is a pure function of the id.
       const id = ids[0]!;
-      if (ids.length !== 1 || !Number.isInteger(id) || id < 0) return hf.decode([...ids], { skip_special_tokens: skipSpecialTokens });
+      if (ids.length !== 1 || !Number.isInteger(id) || id < 0) return manyDecode(ids, skipSpecialTokens);
       const key = skipSpecialTokens ? -1 - id : id;
       const cached = singleDecodes.get(key);
       if (cached !== undefined) return cached;
-      const text = hf.decode([id], { skip_special_tokens: skipSpecialTokens });
+      const text = slowDecode([id], skipSpecialTokens);
       singleDecodes.set(key, text);
       return text;
     },
