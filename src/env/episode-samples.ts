@@ -6,6 +6,7 @@
 import { sampledPieces } from '../chat/ledger-input.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { Sample, SAMPLE_SCHEMA_VERSION, type SampleStatus, type Span } from '../protocol/sample.ts';
+import { checkSample } from '../protocol/sample-check.ts';
 import type { GenerateEngine, MultiAgentEnv } from './agents.ts';
 import { RoleRuntime, type PartialOutput } from './episode-role.ts';
 import { describeError, statusForError } from './failure-status.ts';
@@ -50,6 +51,15 @@ function promptMessages(messages: readonly Message[]): Message[] {
   return firstReply < 0 ? [...messages] : messages.slice(0, firstReply);
 }
 
+/**
+ * The sample as the schema passes it: the fast check (plain loops over the long arrays, which a
+ * zod parse walks element by element and copies), and zod's own error where it fails.
+ */
+function validSample(input: Record<string, unknown>): Sample {
+  const checked = checkSample(input);
+  return checked.ok ? checked.sample : Sample.parse(input);
+}
+
 export function buildSamples(role: RoleRuntime, tokenizer: Tokenizer, fields: SampleFields, partial?: PartialOutput): Sample[] {
   const segments = role.ledger?.segments() ?? [];
   const base = {
@@ -75,7 +85,7 @@ export function buildSamples(role: RoleRuntime, tokenizer: Tokenizer, fields: Sa
   return segments.map((raw, i) => {
     const segment = i === segments.length - 1 ? withPartial(raw, partial, role.turns) : raw;
     const response = segment.tokens.slice(segment.promptLength);
-    return Sample.parse({
+    return validSample({
       ...base,
       forkIndex: segment.forkIndex,
       prompt: promptMessages(segment.messages),

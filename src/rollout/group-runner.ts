@@ -9,7 +9,7 @@ import type { ConcurrencyBudgets } from './budgets.ts';
 import { errorMessage, failureSample, rolloutIdFor, sampleIndex, statusForError, type RolloutGroup, type RolloutSlot } from './group-state.ts';
 import type { GroupGenerateHook, GroupRewardHook, RolloutRewardContext, RewardValue, SampleRewardHook, SlotOutcome, SlotRequest } from './hooks.ts';
 import { maskStalePrefix } from './off-policy-mask.ts';
-import { checkSample } from './sample-check.ts';
+import { checkSample } from '../protocol/sample-check.ts';
 
 export interface GroupRunOptions {
   n: number;

@@ -6,7 +6,7 @@
  * invariants of the schema's refinement.
  */
 import { z } from 'zod';
-import { Sample, Span } from '../protocol/sample.ts';
+import { Sample, Span } from './sample.ts';
 
 const Spans = z.array(Span);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Sample } from '../../src/protocol/sample.ts';
-import { checkSample } from '../../src/rollout/sample-check.ts';
-import { makeSample } from './helpers.ts';
+import { checkSample } from '../../src/protocol/sample-check.ts';
+import { makeSample } from '../rollout/helpers.ts';
 
 const valid = makeSample({ responseTokens: [5, 6, 7], spans: [{ kind: 'sampled', start: 3, end: 6, turn: 0 }] });
 const mutations: Array<[string, (s: Record<string, unknown>) => void]> = [
