@@ -93,7 +93,8 @@ export class EngineTransport {
   /** Send and parse JSON; an empty body parses as `null`. */
   async json<T>(spec: RequestSpec, options: CallOptions = {}): Promise<T> {
     const { text } = await this.send(spec, options);
-    if (text.trim() === '') return null as T;
+    // (A scan for the first non-space, not trim(), which would copy the whole body.)
+    if (!/\S/.test(text)) return null as T;
     try {
       return JSON.parse(text) as T;
     } catch (error) {
