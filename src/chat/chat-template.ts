@@ -14,7 +14,7 @@ import { memoiseTemplate, type MemoisedTemplate, type RendererOf, type RenderMem
 import { createTokenizer, loadTokenizerFiles, type LoadedTokenizerFiles, type Tokenizer } from './tokenizer.ts';
 
 export interface ChatRenderOptions {
-  tools?: ToolSpec[];
+  tools?: readonly ToolSpec[];
   /** Append the template's assistant header, so the model continues as the assistant. */
   addGenerationPrompt: boolean;
   /** Extra template variables, e.g. `{ enable_thinking: false }`. */

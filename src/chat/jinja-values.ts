@@ -7,6 +7,7 @@
  * `Unsupported` and the render falls back to the interpreter. Tuples are arrays kept in `tuples`,
  * because the interpreter treats them apart in a few places (`is iterable`, `tojson`).
  */
+import { isFrozenDeep } from './deep-freeze.ts';
 
 /** Thrown where a render leaves the supported subset; the caller renders with the interpreter. */
 export class Unsupported extends Error {}
@@ -133,8 +134,26 @@ export const NO_OPTIONS: JsonOptions = { indent: null, ensureAscii: false, separ
 
 const asciiSafe = (s: string): string => s.replace(/[\x7f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+// Texts of deeply frozen values (deep-freeze.ts), which cannot change, per object and settings.
+const frozenTexts = new WeakMap<object, Map<string, string>>();
+
 /** The interpreter's JSON writer: `, `/`: ` by default, `,` between items when indented. */
 export function toJson(v: unknown, o: JsonOptions, depth: number, undefinedToNull: boolean): string {
+  if (typeof v === 'object' && v !== null && isFrozenDeep(v)) {
+    const key = `${o.indent}|${o.ensureAscii}|${o.separators?.join('\u0000')}|${o.sortKeys}|${depth}|${undefinedToNull}`;
+    let texts = frozenTexts.get(v);
+    let text = texts?.get(key);
+    if (text === undefined) {
+      text = writeJson(v, o, depth, undefinedToNull);
+      if (!texts) frozenTexts.set(v, (texts = new Map()));
+      texts.set(key, text);
+    }
+    return text;
+  }
+  return writeJson(v, o, depth, undefinedToNull);
+}
+
+function writeJson(v: unknown, o: JsonOptions, depth: number, undefinedToNull: boolean): string {
   switch (kindOf(v)) {
     case 'null':
       return 'null';

@@ -24,6 +24,7 @@ import type { ChatTemplate } from './chat-template.ts';
 import { LEDGER_SNAPSHOT_VERSION, LedgerSnapshot, type ForkState, type LastSampleState, type TailState } from './ledger-snapshot.ts';
 import { checkMessages, checkSampledTurn, sampledPieces, type SampledTurn } from './ledger-input.ts';
 import { cloneMessage, type ChatMessage } from './messages.ts';
+import { freezeDeep, isFrozenDeep } from './deep-freeze.ts';
 import { checkPrefix, DEFAULT_IGNORABLE } from './render-diff.ts';
 import { contentRegions, tokenizeLabelled } from './tail-tokens.ts';
 import type { Tokenizer } from './tokenizer.ts';
@@ -38,7 +39,7 @@ export class LedgerError extends PhysarumError {
 export interface TokenLedgerOptions {
   tokenizer: Tokenizer;
   template: ChatTemplate;
-  tools?: ToolSpec[];
+  tools?: readonly ToolSpec[];
   templateKwargs?: Record<string, unknown>;
   /** Ids that end a turn (default: the tokenizer's EOS ids). Pass the engine's `stop_token_ids` too. */
   stopTokenIds?: readonly number[];
@@ -81,7 +82,11 @@ export class TokenLedger {
   #inputIds: number[] | undefined;
 
   constructor(options: TokenLedgerOptions) {
-    this.#options = options;
+    // The ledger renders its own immutable copy of the tools: a caller changing its specs mid-episode
+    // cannot rewrite the system prompt behind the ledger's back, and renders reuse their JSON text.
+    const tools = options.tools && !isFrozenDeep(options.tools) ? structuredClone(options.tools) : options.tools;
+    if (tools) freezeDeep(tools);
+    this.#options = tools === options.tools ? options : { ...options, tools };
     this.#ignorable = options.ignorable ?? DEFAULT_IGNORABLE;
   }
 

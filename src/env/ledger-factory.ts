@@ -3,7 +3,7 @@ import type { ChatTemplate } from '../chat/chat-template.ts';
 import { TokenLedger } from '../chat/token-ledger.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import type { EpisodeLedger } from './ledger.ts';
-import { toolSpecs, type ToolSet } from './tool.ts';
+import { frozenToolSpecs, type ToolSet } from './tool.ts';
 
 export interface RoleLedgerOptions {
   tokenizer: Tokenizer;
@@ -13,7 +13,7 @@ export interface RoleLedgerOptions {
 }
 
 function ledgerOptions(options: RoleLedgerOptions) {
-  const specs = options.tools ? toolSpecs(options.tools) : [];
+  const specs = options.tools ? frozenToolSpecs(options.tools) : [];
   return {
     tokenizer: options.tokenizer,
     template: options.template,

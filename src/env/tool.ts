@@ -4,6 +4,7 @@
  * type of `input` in `execute`.
  */
 import { z } from 'zod';
+import { freezeDeep } from '../chat/deep-freeze.ts';
 
 /** A metric emitter: numbers recorded on the sample's metadata and summed in run summaries. */
 export type EmitMetric = (name: string, value: number) => void;
@@ -51,19 +52,27 @@ export interface ToolSpec {
 }
 
 // JSON schemas are derived once per tool set: episodes of a run share their env's tools, and
-// z.toJSONSchema is not free. Callers get copies, so the cache cannot be changed through them.
-const specCache = new WeakMap<ToolSet, ToolSpec[]>();
+// z.toJSONSchema is not free. The cached specs are deeply frozen, so they cannot be changed through
+// anyone holding them, and renders can keep their `tojson` text (chat/deep-freeze.ts).
+const specCache = new WeakMap<ToolSet, readonly ToolSpec[]>();
 
-export function toolSpecs(tools: ToolSet): ToolSpec[] {
+/** The tool specs of `tools`, shared and immutable: what each episode's ledger renders. */
+export function frozenToolSpecs(tools: ToolSet): readonly ToolSpec[] {
   let specs = specCache.get(tools);
   const names = Object.keys(tools);
   if (!specs || specs.length !== names.length || specs.some((spec, i) => spec.function.name !== names[i])) {
-    specs = Object.entries(tools).map(([name, t]) => {
+    const fresh: ToolSpec[] = Object.entries(tools).map(([name, t]) => {
       const parameters = z.toJSONSchema(t.inputSchema, { io: 'input' }) as Record<string, unknown>;
       delete parameters.$schema;
       return { type: 'function', function: { name, description: t.description, parameters } };
     });
-    specCache.set(tools, specs);
+    freezeDeep(fresh);
+    specCache.set(tools, (specs = fresh));
   }
-  return structuredClone(specs);
+  return specs;
+}
+
+/** The tool specs of `tools`, as a copy of the caller's own. */
+export function toolSpecs(tools: ToolSet): ToolSpec[] {
+  return structuredClone(frozenToolSpecs(tools)) as ToolSpec[];
 }
