@@ -61,11 +61,15 @@ export function frozenToolSpecs(tools: ToolSet): readonly ToolSpec[] {
   let specs = specCache.get(tools);
   const names = Object.keys(tools);
   if (!specs || specs.length !== names.length || specs.some((spec, i) => spec.function.name !== names[i])) {
-    const fresh: ToolSpec[] = Object.entries(tools).map(([name, t]) => {
-      const parameters = z.toJSONSchema(t.inputSchema, { io: 'input' }) as Record<string, unknown>;
-      delete parameters.$schema;
-      return { type: 'function', function: { name, description: t.description, parameters } };
-    });
+    // A structured clone keeps the schema's own enumerable data and drops anything else zod
+    // attaches, so the specs are plain data throughout and freeze whole.
+    const fresh = structuredClone(
+      Object.entries(tools).map(([name, t]): ToolSpec => {
+        const parameters = z.toJSONSchema(t.inputSchema, { io: 'input' }) as Record<string, unknown>;
+        delete parameters.$schema;
+        return { type: 'function', function: { name, description: t.description, parameters } };
+      }),
+    );
     freezeDeep(fresh);
     specCache.set(tools, (specs = fresh));
   }
