@@ -11,14 +11,23 @@ function isPlain(value: object): boolean {
   return Array.isArray(value) ? proto === Array.prototype : proto === Object.prototype || proto === null;
 }
 
-/** Whether `value` is plain data throughout: no accessors, symbols, class instances or cycles. */
+/**
+ * Whether `value` is plain data throughout: strings, numbers, booleans, null, undefined, arrays
+ * without holes and plain objects of data properties; no accessors, symbols, bigints, class
+ * instances, hidden (non-enumerable) properties or cycles: what a chat template's input
+ * conversion takes as it is.
+ */
 function plainData(value: unknown, path: Set<object>): boolean {
-  if (typeof value !== 'object' || value === null) return typeof value !== 'function' && typeof value !== 'symbol';
+  if (typeof value !== 'object' || value === null) return typeof value !== 'function' && typeof value !== 'symbol' && typeof value !== 'bigint';
   if (frozen.has(value)) return true;
   if (path.has(value) || !isPlain(value) || Object.getOwnPropertySymbols(value).length > 0) return false;
+  const array = Array.isArray(value);
+  if (array) for (let i = 0; i < value.length; i++) if (!(i in value)) return false;
   path.add(value);
-  for (const descriptor of Object.values(Object.getOwnPropertyDescriptors(value))) {
-    if (!('value' in descriptor) || !plainData(descriptor.value, path)) return false;
+  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(value))) {
+    if (array && key === 'length') continue;
+    // A hidden property is data that an Object.entries reader (the interpreter) would not see.
+    if (!descriptor.enumerable || !('value' in descriptor) || !plainData(descriptor.value, path)) return false;
   }
   path.delete(value);
   return true;

@@ -9,6 +9,7 @@
  * and builtins in jinja-values.ts, jinja-ops.ts, jinja-builtins.ts and jinja-methods.ts.
  */
 import type { Template } from '@huggingface/jinja';
+import { isFrozenDeep } from './deep-freeze.ts';
 import { globals } from './jinja-methods.ts';
 import { compileExpr, compileFilter, notCompilable, print, type Expr, type Node } from './jinja-expr.ts';
 import { BREAK, CONTINUE, Scope, compileFor } from './jinja-loop.ts';
@@ -157,6 +158,8 @@ function compileSet(node: Node): Stmt {
  */
 function plain(value: unknown, depth = 0): boolean {
   if (depth > 256) return false;
+  // Deeply frozen values were checked to be plain data, all the way down, when they were frozen.
+  if (typeof value === 'object' && value !== null && isFrozenDeep(value)) return true;
   switch (typeof value) {
     case 'bigint':
     case 'symbol':

@@ -23,11 +23,13 @@ describe('freezeDeep', () => {
     }).toThrow(TypeError);
   });
 
-  it('leaves a value holding a Date, an accessor, a class instance or a cycle untouched', () => {
+  it('leaves a value holding a Date, an accessor, a class instance, a cycle, a bigint, a hole or a hidden property untouched', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     const accessor = Object.defineProperty({}, 'now', { get: () => Date.now(), enumerable: true });
-    for (const value of [{ when: new Date() }, { a: accessor }, [new Map()], cyclic]) {
+    const hidden = Object.defineProperty({ a: 1 }, 'b', { value: 2, enumerable: false });
+    // eslint-disable-next-line no-sparse-arrays
+    for (const value of [{ when: new Date() }, { a: accessor }, [new Map()], cyclic, { n: 1n }, [1, , 3], hidden]) {
       expect(freezeDeep(value)).toBe(false);
       expect(Object.isFrozen(value)).toBe(false);
       expect(isFrozenDeep(value)).toBe(false);
