@@ -83,10 +83,9 @@ export class EngineTransport {
   /** Send and read the whole body; a non-2xx status throws `EngineHttpError`. */
   async send(spec: RequestSpec, options: CallOptions = {}): Promise<RawResponse> {
     return this.withRetries(spec, options, async (signal, endpoint) => {
-      const res = await this.dispatch(spec, signal);
-      const text = await res.body.text();
-      if (res.statusCode < 200 || res.statusCode >= 300) throw new EngineHttpError(endpoint, res.statusCode, text);
-      return { status: res.statusCode, headers: res.headers, text };
+      const res = await this.dispatchBuffered(spec, signal);
+      if (res.status < 200 || res.status >= 300) throw new EngineHttpError(endpoint, res.status, res.text);
+      return res;
     });
   }
 
@@ -132,7 +131,7 @@ export class EngineTransport {
     await this.pool.close();
   }
 
-  private dispatch(spec: RequestSpec, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  private requestOptions(spec: RequestSpec): { method: RequestSpec['method']; path: string; headers: Record<string, string>; body: string | undefined } {
     const headers: Record<string, string> = { ...spec.headers };
     if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     let body: string | undefined;
@@ -140,7 +139,63 @@ export class EngineTransport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(spec.body);
     }
-    return this.pool.request({ method: spec.method, path: this.prefix + spec.path, headers, body, signal });
+    return { method: spec.method, path: this.prefix + spec.path, headers, body };
+  }
+
+  private dispatch(spec: RequestSpec, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    return this.pool.request({ ...this.requestOptions(spec), signal });
+  }
+
+  /**
+   * A whole response, read through undici's handler interface: the bytes are gathered as they
+   * arrive and decoded once, without the stream `request()` wraps every body in, which is most of
+   * a small request's client cost. Decoding is `body.text()`'s (UTF-8, a leading BOM dropped).
+   */
+  private dispatchBuffered(spec: RequestSpec, signal: AbortSignal): Promise<RawResponse> {
+    return new Promise<RawResponse>((resolve, reject) => {
+      let controller: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      const fail = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      };
+      // Before the request reaches a socket there is nothing to abort yet: it is refused as soon
+      // as it gets there (onRequestStart), and the caller is answered now.
+      const onAbort = (): void => {
+        controller?.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        fail(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      let status = 0;
+      let headers: Record<string, string | string[] | undefined> = {};
+      const chunks: Buffer[] = [];
+      this.pool.dispatch(this.requestOptions(spec), {
+        onRequestStart(c) {
+          controller = c;
+          if (signal.aborted) c.abort(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        },
+        onResponseStart(_c, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = responseHeaders;
+        },
+        onResponseData(_c, chunk) {
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          if (settled) return;
+          settled = true;
+          signal.removeEventListener('abort', onAbort);
+          const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+          resolve({ status, headers, text: bytes.toString('utf8', bom) });
+        },
+        onResponseError(_c, error) {
+          fail(error);
+        },
+      });
+    });
   }
 
   /**
