@@ -29,6 +29,14 @@ import { checkPrefix, DEFAULT_IGNORABLE } from './render-diff.ts';
 import { contentRegions, tokenizeLabelled } from './tail-tokens.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
+/**
+ * `target.push(...items)` without the spread: a spread passes every item as an argument, and a
+ * tool output of some 150k tokens or more overflows the stack that way.
+ */
+function appendAll<T>(target: T[], items: readonly T[]): void {
+  for (let i = 0; i < items.length; i++) target.push(items[i]!);
+}
+
 /** The ledger was used out of order, or a snapshot does not fit; the message says which call. */
 export class LedgerError extends PhysarumError {
   constructor(message: string, cause?: unknown) {
@@ -128,9 +136,9 @@ export class TokenLedger {
     this.#commitTail();
     fork.promptLength ??= fork.tokens.length;
     const start = fork.tokens.length;
-    fork.tokens.push(...turn.ids);
-    fork.lossMask.push(...turn.ids.map(() => 1 as const));
-    fork.logProbs.push(...turn.logProbs);
+    appendAll(fork.tokens, turn.ids);
+    for (let i = 0; i < turn.ids.length; i++) fork.lossMask.push(1);
+    appendAll(fork.logProbs, turn.logProbs);
     // One sampled span and one weight version per generate call behind the turn (slime appends a
     // version per call); a turn resumed after a weight update thus records both versions.
     for (const piece of sampledPieces(turn)) {
@@ -277,10 +285,13 @@ export class TokenLedger {
 
   #commitTail(): void {
     const fork = this.#fork;
-    fork.tokens.push(...this.#tail.tokens);
-    fork.lossMask.push(...this.#tail.tokens.map(() => 0 as const));
-    fork.logProbs.push(...this.#tail.tokens.map(() => 0));
-    fork.spans.push(...this.#tail.spans);
+    const { tokens, spans } = this.#tail;
+    appendAll(fork.tokens, tokens);
+    for (let i = 0; i < tokens.length; i++) {
+      fork.lossMask.push(0);
+      fork.logProbs.push(0);
+    }
+    appendAll(fork.spans, spans);
     this.#tail = { text: '', tokens: [], spans: [] };
   }
 

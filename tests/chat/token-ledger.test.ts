@@ -76,6 +76,23 @@ const toolResults = (turn: number): ChatMessage[] => [
 ];
 
 describe('TokenLedger with the Qwen3 template', () => {
+  it('takes a tool output of 200k tokens and a sampled turn after it (no argument-spread limit)', () => {
+    const ledger = newLedger();
+    ledger.start(opening);
+    ledger.appendSampled(sampled(turn1Text, { turn: 0, version: 'v1' }));
+    const huge = '1234567890'.repeat(20_000); // Qwen3 tokenizes digits one by one: 200k tokens
+    ledger.appendMessages([
+      { role: 'tool', content: huge, toolCallId: 'call_a', name: 'read_file' },
+      { role: 'tool', content: 'small', toolCallId: 'call_b', name: 'read_file' },
+    ]);
+    const t2 = sampled(turn2Text, { turn: 1, version: 'v2' });
+    ledger.appendSampled(t2);
+    const [segment] = ledger.segments();
+    expect(segment!.tokens.length).toBeGreaterThan(200_000);
+    expect(segment!.tokens.slice(-t2.ids.length)).toEqual(t2.ids);
+    expect(segment!.lossMask.length).toBe(segment!.tokens.length - segment!.promptLength);
+  });
+
   it('runs a reasoning tool loop (parallel calls, consecutive tool responses) as one fork with exact sampled ids', () => {
     const ledger = newLedger();
     ledger.start(opening);
