@@ -112,7 +112,7 @@ export class TokenLedger {
 
   /** The ids to send to /generate now: the current fork's tokens. */
   get inputIds(): readonly number[] {
-    this.#inputIds ??= [...this.#fork.tokens, ...this.#tail.tokens];
+    this.#inputIds ??= this.#fork.tokens.concat(this.#tail.tokens);
     return this.#inputIds;
   }
 
