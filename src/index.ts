@@ -28,3 +28,4 @@ export * from '../sandboxes/index.ts';
 export * from '../tools/index.ts';
 export * from './env/check-env.ts';
 export * from './env/chat-engine.ts';
+export * from './view/trace-html.ts';
