@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   demo: () => import('./demo.ts'),
   engine: () => import('./engine.ts'),
   model: () => import('./model.ts'),
+  view: () => import('./view.ts'),
 };
 
 function usage(): string {
