@@ -8,7 +8,7 @@
  *      every sample carries the engine's own token ids and log-probs;
  *   3. buffer: those groups are stored durably in the Data Buffer, normalised (GRPO), and packed
  *      into the trainer's binary batch.
- * Samples and the buffer land under runs/demo/.
+ * Samples, their trace page and the buffer land under runs/demo/.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import { loadEnv } from '../env/load-env.ts';
 import { formatSummary } from '../env/summary.ts';
 import { readTasks } from '../env/task.ts';
 import type { Sample } from '../protocol/sample.ts';
+import { renderTraceHtml } from '../view/trace-html.ts';
 import { formatHelp, parseFlags } from './args.ts';
 import type { Command } from './main.ts';
 import { openEngine, progressReporter, runRollout } from './rollout.ts';
@@ -87,6 +88,9 @@ async function rolloutOnEmbeddedEngine(flags: Flags): Promise<Sample[][]> {
     const sampled = samples.flatMap((s) => s.rolloutLogProbs.filter((_, i) => s.lossMask[i] === 1));
     const mean = sampled.reduce((a, b) => a + b, 0) / Math.max(1, sampled.length);
     console.log(`      ${sampled.length} sampled tokens with engine log-probs (mean ${mean.toFixed(3)})`);
+    const trace = path.join(flags.out, 'trace.html');
+    writeFileSync(trace, renderTraceHtml(samples, { title: 'physarum demo: countdown on the embedded engine', tokenizer: chat.tokenizer }));
+    console.log(`      trace, token by token: ${trace} (open it in a browser)`);
     return groups;
   } finally {
     await opened.close();

@@ -38,6 +38,13 @@ describe('physarum demo', () => {
       expect(sampled.every((lp) => Number.isFinite(lp) && lp < 0)).toBe(true);
     }
 
+    // The trace page of the embedded samples: one card each, every sampled token's log-prob on it.
+    expect(stdout).toContain(`trace, token by token: ${path.join(out, 'trace.html')}`);
+    const trace = readFileSync(path.join(out, 'trace.html'), 'utf8');
+    expect(trace.match(/<section class="card"/g)).toHaveLength(4);
+    const loggedTokens = trace.match(/ data-m=1 data-l=/g) ?? [];
+    expect(loggedTokens.length).toBe(embedded.reduce((n, s) => n + s.lossMask.filter((m) => m === 1).length, 0));
+
     const db = new Database(path.join(out, 'buffer.sqlite'), { readonly: true });
     try {
       const { n } = db.prepare('SELECT COUNT(*) AS n FROM samples').get() as { n: number };
