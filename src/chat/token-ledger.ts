@@ -37,6 +37,15 @@ function appendAll<T>(target: T[], items: readonly T[]): void {
   for (let i = 0; i < items.length; i++) target.push(items[i]!);
 }
 
+/** A structured clone, or the value itself where it cannot be cloned (it holds a function, say). */
+function ownCopy<T>(value: T): T {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}
+
 /** The ledger was used out of order, or a snapshot does not fit; the message says which call. */
 export class LedgerError extends PhysarumError {
   constructor(message: string, cause?: unknown) {
@@ -92,8 +101,8 @@ export class TokenLedger {
   constructor(options: TokenLedgerOptions) {
     // The ledger renders its own immutable copy of the tools: a caller changing its specs mid-episode
     // cannot rewrite the system prompt behind the ledger's back, and renders reuse their JSON text.
-    const tools = options.tools && !isFrozenDeep(options.tools) ? structuredClone(options.tools) : options.tools;
-    if (tools) freezeDeep(tools);
+    const tools = options.tools && !isFrozenDeep(options.tools) ? ownCopy(options.tools) : options.tools;
+    if (tools && tools !== options.tools) freezeDeep(tools);
     this.#options = tools === options.tools ? options : { ...options, tools };
     this.#ignorable = options.ignorable ?? DEFAULT_IGNORABLE;
   }
