@@ -37,16 +37,25 @@ export function byteLevelDecode(json: ByteLevelTokenizerJson, config: Record<str
   const vocab = json.model?.vocab;
   if (!vocab || typeof vocab !== 'object' || Array.isArray(vocab)) return undefined;
 
-  const tokens: string[] = [];
-  for (const [token, id] of Object.entries(vocab as Record<string, unknown>)) if (Number.isInteger(id) && (id as number) >= 0) tokens[id as number] = token;
+  const addedTokens = (json.added_tokens as Array<{ id?: unknown; content?: unknown; special?: unknown }> | undefined) ?? [];
+  if (addedTokens.some((t) => typeof t.content !== 'string' || !Number.isInteger(t.id))) return undefined;
   const added = new Set<string>();
   const special = new Set<string>();
-  for (const t of (json.added_tokens as Array<{ id?: unknown; content?: unknown; special?: unknown }> | undefined) ?? []) {
-    if (typeof t.content !== 'string' || !Number.isInteger(t.id)) return undefined;
-    tokens[t.id as number] = t.content;
-    added.add(t.content);
-    if (t.special) special.add(t.content);
+  for (const t of addedTokens) {
+    added.add(t.content as string);
+    if (t.special) special.add(t.content as string);
   }
+  // The id -> token table walks the whole vocabulary (a 150k one takes about 0.1 s), so it is
+  // built at the first decode rather than with every tokenizer.
+  let tokens: string[] | undefined;
+  const tokenTable = (): string[] => {
+    if (!tokens) {
+      tokens = [];
+      for (const [token, id] of Object.entries(vocab as Record<string, unknown>)) if (Number.isInteger(id) && (id as number) >= 0) tokens[id as number] = token;
+      for (const t of addedTokens) tokens[t.id as number] = t.content as string;
+    }
+    return tokens;
+  };
 
   // The config's additional special tokens are skipped too, by text, as upstream does.
   const extra = config.additional_special_tokens;
@@ -66,6 +75,7 @@ export function byteLevelDecode(json: ByteLevelTokenizerJson, config: Record<str
   let buffer = new Uint8Array(4096);
 
   return (ids, skipSpecialTokens) => {
+    const tokens = tokenTable();
     let text = '';
     let length = 0;
     const flush = (): void => {
