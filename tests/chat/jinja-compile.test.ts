@@ -8,6 +8,7 @@ import { loadChatTemplate, type ChatRenderOptions } from '../../src/chat/chat-te
 import { compileTemplate } from '../../src/chat/jinja-compile.ts';
 import { toHfMessage, type ChatMessage } from '../../src/chat/messages.ts';
 import { loadTokenizerFiles } from '../../src/chat/tokenizer.ts';
+import { mulberry32 } from '../../src/rollout/seeded-shuffle.ts';
 import type { ToolSpec } from '../../src/env/tool.ts';
 
 const vectorsDir = path.resolve(import.meta.dirname, '../vectors');
@@ -38,20 +39,8 @@ function compiled(source: string) {
   return { template, render, fallbacks };
 }
 
-// mulberry32: a small seeded generator, so a failing case can be replayed.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generator(seed: number) {
-  const random = rng(seed);
+  const random = mulberry32(seed); // seeded, so a failing case can be replayed
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const texts = ['', 'hi', ' spaced  out ', 'line\nbreak\n', '\n\nlead', 'unicode: 注释 🙂 é', '<tool_response>x</tool_response>', 'quote " and \\ back', '</think>', '<think>\nhmm\n</think>\n\nanswer', 'a<think>b</think>c</think>d'];
   const scalars: unknown[] = [0, 1, -1, 2.5, 1e-7, -0, 3.14159, 1e21, 'str', '', true, false, null, '🙂'];
