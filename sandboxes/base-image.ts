@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { throwIfAborted } from '../src/protocol/errors.ts';
-import { imageExists } from './engine.ts';
+import { imageExists } from './docker-daemon.ts';
 import { findDebianMirror } from './debian-mirror.ts';
 import { SandboxError, toSandboxError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';

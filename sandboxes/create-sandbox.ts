@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import { AbortedError, describeAbortReason } from '../src/protocol/errors.ts';
-import { LABELS, OWNER_HOST, statusCodeOf } from './engine.ts';
+import { LABELS, OWNER_HOST, statusCodeOf } from './docker-daemon.ts';
 import { isEngineUnreachable, SandboxError, toSandboxError } from './errors.ts';
 import { HELPER_SOURCE, HelperConnection } from './helper-client.ts';
 import { ownerStartTime } from './reaper.ts';

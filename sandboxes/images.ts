@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BASE_IMAGE_REPO, ensureBaseImage } from './base-image.ts';
-import { imageExists, LABELS, OWNER_HOST } from './engine.ts';
+import { imageExists, LABELS, OWNER_HOST } from './docker-daemon.ts';
 import { SandboxError, toSandboxError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
 import { hashOf, type ResolvedSandboxSpec } from './spec.ts';

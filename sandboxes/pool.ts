@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AbortedError, throwIfAborted } from '../src/protocol/errors.ts';
 import { createSandbox } from './create-sandbox.ts';
-import { connectDocker, pingEngine } from './engine.ts';
+import { connectDocker, pingEngine } from './docker-daemon.ts';
 import { SandboxError } from './errors.ts';
 import { restoreSnapshot, takeSnapshot } from './fork.ts';
 import { resolveSandboxImage } from './images.ts';

@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
-import { LABELS, OWNER_HOST, statusCodeOf } from './engine.ts';
+import { LABELS, OWNER_HOST, statusCodeOf } from './docker-daemon.ts';
 import { toSandboxError } from './errors.ts';
 
 /**

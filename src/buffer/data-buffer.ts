@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { SampleInput } from '../protocol/sample.ts';
 import { BufferError } from './errors.ts';
-import type { GroupFilters, NormalisationMethod } from './normalise.ts';
+import type { GroupFilters, NormalisationMethod } from './normalize.ts';
 import { groupWriter, type GroupPayload } from './group-writer.ts';
 import { applyScoreUpdates, countGroups, findGroups, readCounters, samplesOfGroup, type GroupQuery, type ScoreUpdate } from './queries.ts';
 import { IngestClient } from './ingest-client.ts';

@@ -5,7 +5,7 @@
  */
 import { InvalidInputError } from '../protocol/errors.ts';
 import type { DataBuffer } from './data-buffer.ts';
-import { exclusionOf, normaliseGroup, whitenByTokens, type Exclusion } from './normalise.ts';
+import { exclusionOf, normaliseGroup, whitenByTokens, type Exclusion } from './normalize.ts';
 import type { GroupRow, SampleRow, TrainSample } from './rows.ts';
 import { decodeStored } from './sample-codec.ts';
 

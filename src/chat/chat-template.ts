@@ -9,7 +9,7 @@ import { Template } from '@huggingface/jinja';
 import { PhysarumError } from '../protocol/errors.ts';
 import type { ToolSpec } from '../env/tool.ts';
 import { toHfMessage, type ChatMessage } from './messages.ts';
-import { compileTemplate } from './jinja-compile.ts';
+import { compileTemplate } from './jinja/compile.ts';
 import { memoiseTemplate, type MemoisedTemplate, type RendererOf, type RenderMemoOptions } from './template-memo.ts';
 import { createTokenizer, loadTokenizerFiles, type LoadedTokenizerFiles, type Tokenizer } from './tokenizer.ts';
 
@@ -45,7 +45,7 @@ export interface LoadChatTemplateOptions {
    */
   renderMemo?: RenderMemoOptions | false;
   /**
-   * Render through the template compiled to JS closures (jinja-compile.ts; default true), which
+   * Render through the template compiled to JS closures (jinja/compile.ts; default true), which
    * gives the interpreter's output byte for byte and falls back to it for whatever it does not
    * cover. `false` renders with @huggingface/jinja's interpreter only, for debugging.
    */

@@ -181,7 +181,7 @@ export interface MemoisedTemplate {
   readonly memoSize: number;
 }
 
-/** How a (part of a) template is rendered: the interpreter, or a compiled renderer (jinja-compile.ts). */
+/** How a (part of a) template is rendered: the interpreter, or a compiled renderer (jinja/compile.ts). */
 export type RendererOf = (template: Template) => (items: Record<string, unknown>) => string;
 const interpreted: RendererOf = (template) => (items) => template.render(items);
 

@@ -10,7 +10,7 @@
  * A single-agent `Env` is the one-role case (role "policy"); `asAgents` adapts it, so one runner
  * drives both.
  */
-import type { GenerateRequest, GenerateResponse, SamplingParams } from '../engine/sglang-types.ts';
+import type { GenerateRequest, GenerateResponse, SamplingParams } from '../protocol/sglang-types.ts';
 import { EnvBase, type Env } from './env.ts';
 import type { Rubric } from './rubric.ts';
 import type { ToolSet, ToolSpec } from './tool.ts';

@@ -6,7 +6,7 @@
 import { parseAssistant, type ToolCallFormat } from '../chat/tool-call-parser.ts';
 import { sampledPieces, type SampledPiece } from '../chat/ledger-input.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
-import type { SamplingParams } from '../engine/sglang-types.ts';
+import type { SamplingParams } from '../protocol/sglang-types.ts';
 import { isChatEngine, type AgentRole, type ChatEngine, type GenerateEngine } from './agents.ts';
 import { readGenerateResponse } from './engine-reply.ts';
 import type { EpisodeLedger } from './ledger.ts';

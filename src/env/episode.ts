@@ -10,7 +10,7 @@
 import type { ChatTemplate } from '../chat/chat-template.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import type { ToolCallFormat } from '../chat/tool-call-parser.ts';
-import type { SamplingParams } from '../engine/sglang-types.ts';
+import type { SamplingParams } from '../protocol/sglang-types.ts';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { Sample, SampleStatus } from '../protocol/sample.ts';
 import { asAgents, isChatEngine, type AgentsStepResult, type GenerateEngine, type MultiAgentEnv } from './agents.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Sample, type SampleInput } from '../../src/protocol/sample.ts';
-import { exclusionOf, normaliseGroup, whitenByTokens } from '../../src/buffer/normalise.ts';
+import { exclusionOf, normaliseGroup, whitenByTokens } from '../../src/buffer/normalize.ts';
 import { makeGroup, makeSample } from './make-sample.ts';
 
 const parse = (inputs: SampleInput[]) => inputs.map((s) => Sample.parse(s));

@@ -5,7 +5,7 @@ import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
 import { loadChatTemplate, type ChatRenderOptions } from '../../src/chat/chat-template.ts';
 import type { ChatMessage } from '../../src/chat/messages.ts';
-import { compileTemplate } from '../../src/chat/jinja-compile.ts';
+import { compileTemplate } from '../../src/chat/jinja/compile.ts';
 import { memoiseTemplate, type RendererOf } from '../../src/chat/template-memo.ts';
 import { loadTokenizerFiles } from '../../src/chat/tokenizer.ts';
 import type { ToolSpec } from '../../src/env/tool.ts';

@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadChat } from '../../src/chat/chat-template.ts';
-import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
 import { MultiAgentEnv, type AgentRole, type AgentsStepResult, type ChatEngine } from '../../src/env/agents.ts';
 import { runEpisode } from '../../src/env/episode.ts';
-import { chatCompletionsEngine } from '../../src/env/chat-engine.ts';
-import { OpenAiChatClient } from '../../src/engine/openai-chat-client.ts';
+import { chatCompletionsEngine } from '../../src/env/chat-client.ts';
+import { OpenAiChatClient } from '../../src/engine/client/openai-chat-client.ts';
 import { rubric } from '../../src/env/rubric.ts';
 import type { AssistantReply, EnvContext } from '../../src/env/types.ts';
 

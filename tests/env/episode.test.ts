@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadChat } from '../../src/chat/chat-template.ts';
-import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateRequest, GenerateResponse } from '../../src/engine/sglang-types.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateRequest, GenerateResponse } from '../../src/protocol/sglang-types.ts';
 import { MultiTurnEnv, ToolEnv } from '../../src/env/env.ts';
 import type { AssistantReply } from '../../src/env/types.ts';
 import { runEpisode, type RunEpisodeOptions } from '../../src/env/episode.ts';
