@@ -1,6 +1,6 @@
 /**
- * The Docker engine connection and the labels every physarum container carries. dockerode reads
- * DOCKER_HOST (unix, tcp, ssh) itself, so a remote engine needs no code here.
+ * The Docker daemon connection and the labels every physarum container carries. dockerode reads
+ * DOCKER_HOST (unix, tcp, ssh) itself, so a remote Docker daemon needs no code here.
  */
 import Docker from 'dockerode';
 import { hostname } from 'node:os';
@@ -34,18 +34,18 @@ export function statusCodeOf(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Fails with `engine_unavailable` (naming DOCKER_HOST) when the engine does not answer. */
+/** Fails with `docker_unavailable` (naming DOCKER_HOST) when the Docker daemon does not answer. */
 export async function pingEngine(docker: Docker, { signal }: { signal?: AbortSignal } = {}): Promise<void> {
   try {
     throwIfAborted(signal);
     await docker.ping();
   } catch (err) {
-    const e = toSandboxError(err, 'engine_unavailable', `ping ${process.env.DOCKER_HOST ?? 'the local Docker engine'}`);
+    const e = toSandboxError(err, 'docker_unavailable', `ping ${process.env.DOCKER_HOST ?? 'the local Docker daemon'}`);
     throw e;
   }
 }
 
-/** Whether an image (tag or id) exists on the engine. */
+/** Whether an image (tag or id) exists on the Docker daemon. */
 export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
   try {
     await docker.getImage(ref).inspect();

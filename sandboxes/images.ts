@@ -67,7 +67,7 @@ async function resolveSourceImage(docker: Docker, spec: ResolvedSandboxSpec, opt
     options.log?.(`pulling ${spec.image}`);
     await followOrFail(docker, await docker.pull(spec.image), `docker pull ${spec.image}`);
   } catch (err) {
-    throw toSandboxError(err, 'image_build_failed', `image '${spec.image}' is not on the engine and could not be pulled`);
+    throw toSandboxError(err, 'image_build_failed', `image '${spec.image}' is not on the Docker daemon and could not be pulled`);
   }
   return spec.image;
 }

@@ -1,5 +1,5 @@
 /**
- * Group reward normalisation (slime's `_post_process_rewards`), made status-aware.
+ * Group reward normalization (slime's `_post_process_rewards`), made status-aware.
  *
  * Who takes part: a sample with a non-null reward whose status is completed, truncated or
  * tool_timeout (a tool the policy chose to call ran out of time: the policy's doing, scored by the
@@ -8,11 +8,11 @@
  * and are counted by reason; they never enter a mean as 0.
  *
  * The unit of a group is a rollout: forks of one episode (same rolloutId and agent) share one
- * reward (the last fork's) and one advantage. Multi-agent groups are normalised per agent.
+ * reward (the last fork's) and one advantage. Multi-agent groups are normalized per agent.
  */
 import { isInfrastructureFailure, type Sample } from '../protocol/sample.ts';
 
-export type NormalisationMethod = 'grpo' | 'dr_grpo' | 'reinforce_pp_baseline' | 'none';
+export type NormalizationMethod = 'grpo' | 'dr_grpo' | 'reinforce_pp_baseline' | 'none';
 export type Exclusion = 'aborted' | 'infrastructure' | 'reward_null' | 'stale';
 
 export interface GroupFilters {
@@ -54,10 +54,10 @@ function sampleStd(values: number[], mean: number): number {
  * Advantages for one group. `excluded[i]` marks samples already ruled out (e.g. stale); status and
  * reward exclusions are applied here as well.
  */
-export function normaliseGroup(
+export function normalizeGroup(
   samples: readonly Sample[],
   excluded: ReadonlyArray<Exclusion | null>,
-  method: NormalisationMethod,
+  method: NormalizationMethod,
   filters: GroupFilters = {},
 ): GroupResult {
   // agent -> rolloutId -> { reward of the highest fork seen, sample positions }

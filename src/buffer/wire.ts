@@ -50,7 +50,7 @@ export interface WireHeader {
   step: number;
   dpSize: number;
   maxTokensPerGpu: number;
-  /** Loss-mask totals are left to the reader (one vectorised sum there, a JS loop here). */
+  /** Loss-mask totals are left to the reader (one vectorized sum there, a JS loop here). */
   totals: { samples: number; tokens: number };
   ranks: Array<{ microBatches: WireMicroBatch[] }>;
 }

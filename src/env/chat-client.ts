@@ -1,11 +1,11 @@
 /**
- * Adapts an OpenAI-compatible chat client (`OpenAiChatClient`) to the `ChatEngine` a non-training
+ * Adapts an OpenAI-compatible chat client (`OpenAiChatClient`) to the `ChatClient` a non-training
  * role uses: an LLM judge or a frozen opponent behind `/v1/chat/completions`. Messages are
  * converted to the OpenAI shape (tool-call arguments as JSON strings) and back.
  */
 import type { ChatCompletionRequest, ChatMessageInput, OpenAiChatClient } from '../engine/client/openai-chat-client.ts';
 import type { SamplingParams } from '../protocol/sglang-types.ts';
-import type { ChatEngine } from './agents.ts';
+import type { ChatClient } from './agents.ts';
 import type { Message } from './types.ts';
 
 function toOpenAi(message: Message): ChatMessageInput {
@@ -39,7 +39,7 @@ function toRequestSampling(sampling: SamplingParams | undefined): Partial<ChatCo
   return out;
 }
 
-export function chatCompletionsEngine(client: Pick<OpenAiChatClient, 'complete'>, extra: Partial<ChatCompletionRequest> = {}): ChatEngine {
+export function chatCompletionsClient(client: Pick<OpenAiChatClient, 'complete'>, extra: Partial<ChatCompletionRequest> = {}): ChatClient {
   return {
     async complete({ messages, tools, sampling }, options = {}) {
       const completion = await client.complete(

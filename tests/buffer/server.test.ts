@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 async function serve(options: Parameters<typeof startBufferServer>[1] = {}): Promise<{ buffer: DataBuffer; server: BufferServer }> {
-  const buffer = DataBuffer.open(':memory:', { normalisation: 'dr_grpo' });
+  const buffer = DataBuffer.open(':memory:', { normalization: 'dr_grpo' });
   const server = await startBufferServer(buffer, options);
   cleanup.push(() => buffer.close(), () => server.close());
   return { buffer, server };

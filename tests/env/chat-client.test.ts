@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletion, ChatCompletionRequest } from '../../src/engine/client/openai-chat-client.ts';
-import { chatCompletionsEngine } from '../../src/env/chat-client.ts';
+import { chatCompletionsClient } from '../../src/env/chat-client.ts';
 
-describe('chatCompletionsEngine', () => {
+describe('chatCompletionsClient', () => {
   it('converts messages, tools and sampling to the OpenAI shape and the reply back', async () => {
     const requests: ChatCompletionRequest[] = [];
     const client = {
@@ -20,7 +20,7 @@ describe('chatCompletionsEngine', () => {
         };
       },
     };
-    const engine = chatCompletionsEngine(client, { chat_template_kwargs: { enable_thinking: false } });
+    const engine = chatCompletionsClient(client, { chat_template_kwargs: { enable_thinking: false } });
     const reply = await engine.complete({
       messages: [
         { role: 'user', content: 'grade it' },

@@ -174,10 +174,10 @@ describe('runEpisode', () => {
     expect(events).toEqual(['acquire', 'score', 'release']);
 
     const failing = async () => {
-      throw new PhysarumError('PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE', 'docker is not running');
+      throw new PhysarumError('PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE', 'docker is not running');
     };
     const down = await runEpisode(base({ env: new ProbeEnv(() => 'x'), task: { mode: 'probe' }, openSandbox: failing }));
-    expect(down.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE: docker is not running' });
+    expect(down.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE: docker is not running' });
 
     const released: string[] = [];
     const broken = await runEpisode(base({

@@ -200,12 +200,12 @@ export class EngineTransport {
 
   /**
    * One attempt = one deadline + the caller's signal. `release` lets a stream keep its deadline and
-   * listeners alive after the attempt returns; it hands back a finaliser that also maps errors.
+   * listeners alive after the attempt returns; it hands back a finalizer that also maps errors.
    */
   private async withRetries<T>(
     spec: RequestSpec,
     options: CallOptions,
-    attempt: (signal: AbortSignal, endpoint: string, release: () => Finaliser) => Promise<T>,
+    attempt: (signal: AbortSignal, endpoint: string, release: () => Finalizer) => Promise<T>,
   ): Promise<T> {
     const endpoint = `${spec.method} ${this.baseUrl}${spec.path}`;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
@@ -230,7 +230,7 @@ export class EngineTransport {
         options.signal?.removeEventListener('abort', onAbort);
       };
       let released = false;
-      const release = (): Finaliser => {
+      const release = (): Finalizer => {
         released = true;
         return Object.assign(cleanup, { translate });
       };
@@ -255,7 +255,7 @@ export class EngineTransport {
   }
 }
 
-type Finaliser = (() => void) & { translate(error: unknown): unknown };
+type Finalizer = (() => void) & { translate(error: unknown): unknown };
 
 function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

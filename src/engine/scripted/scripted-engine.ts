@@ -2,7 +2,7 @@
  * The state machine behind the scripted server: replays a `ScriptedPolicy` token by token with
  * SGLang's semantics — finish reasons, deterministic logprobs, sessions, abort by rid prefix,
  * pause/continue gates, a small prefix cache for `cached_tokens`, and a weight version.
- * The HTTP layer (server.ts) only parses, routes and serialises.
+ * The HTTP layer (server.ts) only parses, routes and serializes.
  */
 import { EventEmitter } from 'node:events';
 import type { Tokenizer } from '../../chat/tokenizer.ts';
