@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { InvalidInputError, PhysarumError } from '../protocol/errors.ts';
+import { TRAINER_BATCH_MEDIA_TYPE } from '../protocol/trainer-batch.ts';
 import type { DataBuffer } from './data-buffer.ts';
 import { buildTrainerBatch } from './pack.ts';
 import type { GroupState, TrainSample } from './rows.ts';
@@ -37,7 +38,6 @@ export interface BufferServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
-export const TRAINER_BATCH_MEDIA_TYPE = 'application/x-physarum-trainer-batch';
 
 class HttpError extends PhysarumError {
   constructor(
