@@ -12,9 +12,9 @@ import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { Pool } from 'undici';
 import { loadTokenizer } from '../src/chat/tokenizer.ts';
-import { startScriptedServer } from '../src/engine/scripted-server.ts';
-import { SglangClient } from '../src/engine/sglang-client.ts';
-import type { GenerateRequest } from '../src/engine/sglang-types.ts';
+import { startScriptedServer } from '../src/engine/scripted/server.ts';
+import { SglangClient } from '../src/engine/client/sglang-client.ts';
+import type { GenerateRequest } from '../src/protocol/sglang-types.ts';
 
 export default async function bench(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { requests: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '32' } } });

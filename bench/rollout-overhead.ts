@@ -7,7 +7,7 @@
  *               256 concurrent loops that do nothing else, counting requests per second.
  * ratio = framework turns/s ÷ bare requests/s (1.0 = the framework costs nothing).
  *
- * The engine runs as its own process, as SGLang always does (src/engine/scripted-main.ts), so the
+ * The engine runs as its own process, as SGLang always does (src/engine/scripted/main.ts), so the
  * ratio answers "does the framework keep up with the engine it drives". For reference the same
  * measurement is repeated with the server inside the bench's own thread (`ratio_shared_thread`),
  * where every millisecond the server spends is also taken from the runner.
@@ -25,9 +25,9 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { loadChat } from '../src/chat/chat-template.ts';
-import { startScriptedServer } from '../src/engine/scripted-server.ts';
-import { SglangClient } from '../src/engine/sglang-client.ts';
-import type { GenerateRequest, GenerateResponse } from '../src/engine/sglang-types.ts';
+import { startScriptedServer } from '../src/engine/scripted/server.ts';
+import { SglangClient } from '../src/engine/client/sglang-client.ts';
+import type { GenerateRequest, GenerateResponse } from '../src/protocol/sglang-types.ts';
 import { runEpisode } from '../src/env/episode.ts';
 import { CountdownEnv } from '../envs/countdown/index.ts';
 
@@ -42,7 +42,7 @@ type Task = { numbers: number[]; target: number };
 
 /** A scripted server as a child process; resolves with its URL once it prints its ready line. */
 async function spawnScriptedServer(scriptFile: string, latencyMs: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/engine/scripted-main.ts'), '--script', scriptFile, '--latency-ms', String(latencyMs)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/engine/scripted/main.ts'), '--script', scriptFile, '--latency-ms', String(latencyMs)], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,7 +1,7 @@
 /**
  * physarum's base sandbox image: Debian bookworm `debootstrap --variant=minbase` with bash,
  * coreutils, python3 and git, imported with `docker import`. The tag is a content hash of the
- * recipe, so each engine builds it once; concurrent builders on one machine wait on a file lock.
+ * recipe, so each Docker daemon builds it once; concurrent builders on one machine wait on a file lock.
  */
 import type Docker from 'dockerode';
 import { spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { throwIfAborted } from '../src/protocol/errors.ts';
-import { imageExists } from './engine.ts';
+import { imageExists } from './docker-daemon.ts';
 import { findDebianMirror } from './debian-mirror.ts';
 import { SandboxError, toSandboxError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
@@ -44,7 +44,7 @@ export interface BaseImageOptions {
 
 const inFlight = new WeakMap<Docker, Promise<string>>();
 
-/** Returns the base image tag, building it first if this engine lacks it. */
+/** Returns the base image tag, building it first if this Docker daemon lacks it. */
 export function ensureBaseImage(docker: Docker, options: BaseImageOptions = {}): Promise<string> {
   let p = inFlight.get(docker);
   if (!p) {
@@ -65,7 +65,7 @@ async function ensureUncached(docker: Docker, { signal, log }: BaseImageOptions)
     const rootfs = mkdtempSync(path.join(tmpdir(), 'physarum-rootfs-'));
     try {
       const mirror = findDebianMirror(BASE_SUITE);
-      log?.(`building ${tag}: debootstrap ${BASE_SUITE} from ${mirror} (once per engine)`);
+      log?.(`building ${tag}: debootstrap ${BASE_SUITE} from ${mirror} (once per Docker daemon)`);
       await runScript(['bash', SCRIPT, rootfs, BASE_SUITE, mirror, BASE_PACKAGES.join(',')], log, signal);
       await importRootfs(docker, rootfs, tag);
       return tag;

@@ -9,8 +9,8 @@ import type Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import { AbortedError, describeAbortReason } from '../src/protocol/errors.ts';
-import { LABELS, OWNER_HOST, statusCodeOf } from './engine.ts';
-import { isEngineUnreachable, SandboxError, toSandboxError } from './errors.ts';
+import { LABELS, OWNER_HOST, statusCodeOf } from './docker-daemon.ts';
+import { isDockerUnreachable, SandboxError, toSandboxError } from './errors.ts';
 import { HELPER_SOURCE, HelperConnection } from './helper-client.ts';
 import { ownerStartTime } from './reaper.ts';
 import { Sandbox } from './sandbox.ts';
@@ -124,8 +124,8 @@ async function explainDeath(container: Docker.Container, stderrTail: string): Pr
     if (info.State.OOMKilled) return new SandboxError('oom', 'the sandbox was killed for exceeding its memory limit', { containerId: container.id });
     return new SandboxError('sandbox_died', `the sandbox exited (code ${info.State.ExitCode})${tail ? `: ${tail}` : ''}`, { containerId: container.id });
   } catch (err) {
-    if (isEngineUnreachable(err)) {
-      return new SandboxError('engine_unavailable', `the Docker engine stopped answering (${(err as Error).message})`, { cause: err, containerId: container.id });
+    if (isDockerUnreachable(err)) {
+      return new SandboxError('docker_unavailable', `the Docker daemon stopped answering (${(err as Error).message})`, { cause: err, containerId: container.id });
     }
     const gone = statusCodeOf(err) === 404;
     return new SandboxError('sandbox_died', `the sandbox ${gone ? 'is gone' : 'stopped answering'}${tail ? `: ${tail}` : ''}`, { containerId: container.id });

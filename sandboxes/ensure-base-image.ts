@@ -1,5 +1,5 @@
 /**
- * `tsx sandboxes/ensure-base-image.ts`: builds physarum's base sandbox image if this engine lacks
+ * `tsx sandboxes/ensure-base-image.ts`: builds physarum's base sandbox image if this Docker daemon lacks
  * it (once per machine, a minute or two of debootstrap) and prints its tag. scripts/ensure-docker.sh
  * runs it so test suites and benches start with the image in place.
  */

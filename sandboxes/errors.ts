@@ -9,7 +9,7 @@ export type SandboxFailureReason =
   | 'create_timeout'
   | 'exec_timeout'
   | 'oom'
-  | 'engine_unavailable'
+  | 'docker_unavailable'
   | 'image_build_failed'
   | 'create_failed'
   | 'sandbox_died'
@@ -21,7 +21,7 @@ const CODES: Record<SandboxFailureReason, ErrorCode> = {
   create_timeout: 'PHYSARUM_SANDBOX_TIMEOUT',
   exec_timeout: 'PHYSARUM_SANDBOX_TIMEOUT',
   oom: 'PHYSARUM_SANDBOX_OOM',
-  engine_unavailable: 'PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE',
+  docker_unavailable: 'PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE',
   image_build_failed: 'PHYSARUM_SANDBOX',
   create_failed: 'PHYSARUM_SANDBOX',
   sandbox_died: 'PHYSARUM_SANDBOX',
@@ -57,8 +57,8 @@ export class SandboxError extends PhysarumError {
   }
 }
 
-/** True for errors that mean "the Docker engine did not answer" (socket gone, refused, reset). */
-export function isEngineUnreachable(err: unknown): boolean {
+/** True for errors that mean "the Docker daemon did not answer" (socket gone, refused, reset). */
+export function isDockerUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return (
     typeof code === 'string' &&
@@ -66,12 +66,12 @@ export function isEngineUnreachable(err: unknown): boolean {
   );
 }
 
-/** Wraps an engine call failure: unreachable engines become `engine_unavailable`, the rest `fallback`. */
+/** Wraps a Docker daemon call failure: unreachable Docker daemons become `docker_unavailable`, the rest `fallback`. */
 export function toSandboxError(err: unknown, fallback: SandboxFailureReason, what: string, containerId?: string): PhysarumError {
   if (PhysarumError.isInstance(err)) return err;
   const detail = err instanceof Error ? err.message : String(err);
-  if (isEngineUnreachable(err)) {
-    return new SandboxError('engine_unavailable', `${what}: Docker engine did not answer (${detail}); is dockerd running, or DOCKER_HOST right?`, { cause: err, containerId });
+  if (isDockerUnreachable(err)) {
+    return new SandboxError('docker_unavailable', `${what}: Docker daemon did not answer (${detail}); is dockerd running, or DOCKER_HOST right?`, { cause: err, containerId });
   }
   return new SandboxError(fallback, `${what}: ${detail}`, { cause: err, containerId });
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BASE_IMAGE_REPO, ensureBaseImage } from './base-image.ts';
-import { imageExists, LABELS, OWNER_HOST } from './engine.ts';
+import { imageExists, LABELS, OWNER_HOST } from './docker-daemon.ts';
 import { SandboxError, toSandboxError } from './errors.ts';
 import { withFileLock } from './file-lock.ts';
 import { hashOf, type ResolvedSandboxSpec } from './spec.ts';
@@ -67,7 +67,7 @@ async function resolveSourceImage(docker: Docker, spec: ResolvedSandboxSpec, opt
     options.log?.(`pulling ${spec.image}`);
     await followOrFail(docker, await docker.pull(spec.image), `docker pull ${spec.image}`);
   } catch (err) {
-    throw toSandboxError(err, 'image_build_failed', `image '${spec.image}' is not on the engine and could not be pulled`);
+    throw toSandboxError(err, 'image_build_failed', `image '${spec.image}' is not on the Docker daemon and could not be pulled`);
   }
   return spec.image;
 }

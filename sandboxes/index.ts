@@ -8,4 +8,4 @@ export { SandboxSpecSchema, SandboxLimitsSchema, parseSandboxSpec, type SandboxS
 export { ensureBaseImage, baseImageTag, BASE_IMAGE_REPO } from './base-image.ts';
 export { buildEnvImage, resolveSandboxImage } from './images.ts';
 export { reapSandboxes } from './reaper.ts';
-export { LABELS as SANDBOX_LABELS } from './engine.ts';
+export { LABELS as SANDBOX_LABELS } from './docker-daemon.ts';

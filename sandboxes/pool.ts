@@ -2,7 +2,7 @@
  * SandboxPool: the one way to get sandboxes. Resolves a spec to an image (base, env Dockerfile,
  * cached setup), hands out warm sandboxes when it has them (refilling in the background),
  * forks a prepared sandbox into a group, and reaps leaks at start and periodically.
- * Creation and exec have separate concurrency budgets (engines choke on bursts of creates long
+ * Creation and exec have separate concurrency budgets (Docker daemons choke on bursts of creates long
  * before they run out of exec capacity).
  */
 import type Docker from 'dockerode';
@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { AbortedError, throwIfAborted } from '../src/protocol/errors.ts';
 import { createSandbox } from './create-sandbox.ts';
-import { connectDocker, pingEngine } from './engine.ts';
+import { connectDocker, pingEngine } from './docker-daemon.ts';
 import { SandboxError } from './errors.ts';
 import { restoreSnapshot, takeSnapshot } from './fork.ts';
 import { resolveSandboxImage } from './images.ts';
@@ -29,7 +29,7 @@ export interface SandboxPoolOptions {
   /** A sandbox older than this is a leak and gets reaped. Default 6 h. */
   ttlMs?: number;
   createTimeoutMs?: number;
-  /** Fresh-container retries of a failed create (timeout, engine hiccup). Default 2. */
+  /** Fresh-container retries of a failed create (timeout, Docker daemon hiccup). Default 2. */
   createRetries?: number;
   /** How long past a command's own timeout a silent helper is given before `exec_timeout`. Default 15 s. */
   helperGraceMs?: number;
@@ -232,7 +232,7 @@ export class SandboxPool implements AsyncDisposable {
   }
 
   /**
-   * A create with retries: engines fail single creates now and then (socket resets, slow starts
+   * A create with retries: Docker daemons fail single creates now and then (socket resets, slow starts
    * under a burst), and each retry is a fresh container. Aborts, a closed pool and broken images
    * are not retried.
    */

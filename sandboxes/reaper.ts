@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
-import { LABELS, OWNER_HOST, statusCodeOf } from './engine.ts';
+import { LABELS, OWNER_HOST, statusCodeOf } from './docker-daemon.ts';
 import { toSandboxError } from './errors.ts';
 
 /**
@@ -52,7 +52,7 @@ export async function reapSandboxes(docker: Docker, options: ReapOptions = {}): 
   try {
     list = await docker.listContainers({ all: true, filters: { label: [LABELS.sandbox] } });
   } catch (err) {
-    throw toSandboxError(err, 'engine_unavailable', 'list sandboxes to reap');
+    throw toSandboxError(err, 'docker_unavailable', 'list sandboxes to reap');
   }
   const doomed = list.filter((c) => {
     const labels = c.Labels ?? {};

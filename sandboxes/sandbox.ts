@@ -6,7 +6,7 @@
 import type Docker from 'dockerode';
 import type { LimitFunction } from 'p-limit';
 import { throwIfAborted } from '../src/protocol/errors.ts';
-import { statusCodeOf } from './engine.ts';
+import { statusCodeOf } from './docker-daemon.ts';
 import { SandboxError, SandboxFileError, type SandboxFileErrorKind } from './errors.ts';
 import { ExecStream, type ExecChunk } from './exec-stream.ts';
 import type { ExecOptions, ExecResult, FileEntry, ListOptions } from './exec-types.ts';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Makes a Docker engine answer: installs Debian's docker.io and debootstrap when missing and starts
-# dockerd when none answers. With DOCKER_HOST set to a remote engine, only checks that it answers.
-# Then builds physarum's base sandbox image if the engine lacks it (content-hashed, once per
+# Makes a Docker daemon answer: installs Debian's docker.io and debootstrap when missing and starts
+# dockerd when none answers. With DOCKER_HOST set to a remote Docker daemon, only checks that it answers.
+# Then builds physarum's base sandbox image if the Docker daemon lacks it (content-hashed, once per
 # machine; PHYSARUM_SKIP_BASE_IMAGE=1 skips this step).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Installs what the project needs on a fresh clone, and nothing when it is already there:
 //   node_modules (npm ci, optional platform builds omitted: node-llama-cpp's CPU build only),
-//   .venv (the trainer's Python packages), and with --docker a running Docker engine.
+//   .venv (the trainer's Python packages), and with --docker a running Docker daemon.
 // Each step is skipped when a stamp of its inputs matches, so `npm test` stays fast on a warm machine.
 // Only node's standard library is used here: this runs before node_modules exists.
 import { createHash } from 'node:crypto';

@@ -27,5 +27,5 @@ export * from './engine/embedded/index.ts';
 export * from '../sandboxes/index.ts';
 export * from '../tools/index.ts';
 export * from './env/check-env.ts';
-export * from './env/chat-engine.ts';
+export * from './env/chat-client.ts';
 export * from './view/trace-html.ts';

@@ -1,13 +1,13 @@
 /**
  * The Data Buffer: samples and groups stored durably in one SQLite file, with the dataset cursor
- * committed in the same transactions, reward normalisation and staleness applied when a step takes
+ * committed in the same transactions, reward normalization and staleness applied when a step takes
  * its batch, and every exclusion counted. See docs/data-buffer.md.
  */
 import type Database from 'better-sqlite3';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { SampleInput } from '../protocol/sample.ts';
 import { BufferError } from './errors.ts';
-import type { GroupFilters, NormalisationMethod } from './normalise.ts';
+import type { GroupFilters, NormalizationMethod } from './normalize.ts';
 import { groupWriter, type GroupPayload } from './group-writer.ts';
 import { applyScoreUpdates, countGroups, findGroups, readCounters, samplesOfGroup, type GroupQuery, type ScoreUpdate } from './queries.ts';
 import { IngestClient } from './ingest-client.ts';
@@ -17,8 +17,8 @@ import { CommitQueue, openDatabase, type Durability } from './store.ts';
 import { takeGroups, type TakeBatchOptions, type TakenBatch } from './take-batch.ts';
 
 export interface DataBufferOptions {
-  /** Group reward normalisation (default 'grpo'). */
-  normalisation?: NormalisationMethod;
+  /** Group reward normalization (default 'grpo'). */
+  normalization?: NormalizationMethod;
   filters?: GroupFilters;
   /** Maximum weight-version lag of a sample at take time; unset means no staleness control. */
   maxWeightLag?: number;
@@ -68,7 +68,7 @@ export class DataBuffer {
   ) {
     if (options.maxWeightLag !== undefined && !(Number.isInteger(options.maxWeightLag) && options.maxWeightLag >= 0))
       throw new InvalidInputError(`maxWeightLag must be a non-negative integer, got ${String(options.maxWeightLag)}`);
-    this.options = { normalisation: 'grpo', partialRollout: true, ...options };
+    this.options = { normalization: 'grpo', partialRollout: true, ...options };
     this.queue = new CommitQueue(db);
     this.writer = groupWriter(db);
     const writer = options.writer ?? 'inline';
@@ -152,7 +152,7 @@ export class DataBuffer {
   }
 
   /**
-   * Take the next step's groups: staleness, normalisation and filters applied, groups marked
+   * Take the next step's groups: staleness, normalization and filters applied, groups marked
    * consumed by `step`. Taking the same step again returns the same groups (crash-safe resume).
    */
   async takeBatch(options: TakeBatchOptions & { signal?: AbortSignal }): Promise<TakenBatch> {

@@ -8,7 +8,7 @@ import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import { isInfrastructureFailure, Sample, type Sample as SampleRecord } from '../protocol/sample.ts';
 import type { DataBuffer, IngestAck } from './data-buffer.ts';
 import type { ScoreUpdate } from './queries.ts';
-import type { Exclusion } from './normalise.ts';
+import type { Exclusion } from './normalize.ts';
 import type { GroupState, TrainSample } from './rows.ts';
 import { packArrays } from './sample-codec.ts';
 

@@ -1,6 +1,6 @@
 // The Data Buffer's public surface.
 export * from './errors.ts';
-export * from './normalise.ts';
+export * from './normalize.ts';
 export { DataBuffer, type DataBufferOptions, type IngestAck, type BufferEvent } from './data-buffer.ts';
 export type { GroupQuery, ScoreUpdate } from './queries.ts';
 export type { GroupState, StoredGroup, StoredSample, TrainSample } from './rows.ts';

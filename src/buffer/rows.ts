@@ -2,7 +2,7 @@
  * Row shapes and the small pure helpers that turn samples into keys and stored versions.
  */
 import type { Sample } from '../protocol/sample.ts';
-import type { Exclusion } from './normalise.ts';
+import type { Exclusion } from './normalize.ts';
 import type { PackedArrays } from './sample-codec.ts';
 
 export type GroupState = 'ready' | 'partial' | 'consumed' | 'resumed' | 'dropped';

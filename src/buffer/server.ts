@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { InvalidInputError, PhysarumError } from '../protocol/errors.ts';
+import { TRAINER_BATCH_MEDIA_TYPE } from '../protocol/trainer-batch.ts';
 import type { DataBuffer } from './data-buffer.ts';
 import { buildTrainerBatch } from './pack.ts';
 import type { GroupState, TrainSample } from './rows.ts';
@@ -37,7 +38,6 @@ export interface BufferServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '::ffff:127.0.0.1']);
-export const TRAINER_BATCH_MEDIA_TYPE = 'application/x-physarum-trainer-batch';
 
 class HttpError extends PhysarumError {
   constructor(
@@ -55,7 +55,7 @@ export function takenBatchJson(batch: TakenBatch): unknown {
 }
 
 /** Loopback clients are always served; any other client must present the token. */
-function authorised(req: IncomingMessage, token: string | undefined): boolean {
+function authorized(req: IncomingMessage, token: string | undefined): boolean {
   if (LOOPBACK.has(req.socket.remoteAddress ?? '')) return true;
   if (token === undefined) return false;
   const header = req.headers.authorization ?? '';
@@ -130,7 +130,7 @@ export async function startBufferServer(buffer: DataBuffer, options: BufferServe
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://buffer');
       try {
-        if (!authorised(req, token)) throw new HttpError(401, 'missing or wrong bearer token: clients other than loopback must send Authorization: Bearer <token>');
+        if (!authorized(req, token)) throw new HttpError(401, 'missing or wrong bearer token: clients other than loopback must send Authorization: Bearer <token>');
         const step = /^\/steps\/(\d+)$/.exec(url.pathname);
         let result: unknown;
         if (req.method === 'GET' && step) result = takenBatchJson(buffer.stepBatch(Number(step[1])));
@@ -157,7 +157,7 @@ export async function startBufferServer(buffer: DataBuffer, options: BufferServe
 
   const sockets = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://buffer').pathname !== '/events' || !authorised(req, token)) {
+    if (new URL(req.url ?? '/', 'http://buffer').pathname !== '/events' || !authorized(req, token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
       return;
     }

@@ -16,9 +16,9 @@ export function slimeStatus(status: SampleStatus): 'completed' | 'truncated' | '
 
 export interface SlimeExportOptions {
   /**
-   * 'advantage' (default): `reward` is physarum's status-aware normalised advantage; train with
+   * 'advantage' (default): `reward` is physarum's status-aware normalized advantage; train with
    * slime's --disable-rewards-normalization so it is used as is. 'raw': the rubric reward, for
-   * slime to normalise (groups with excluded samples are then smaller than n_samples_per_prompt).
+   * slime to normalize (groups with excluded samples are then smaller than n_samples_per_prompt).
    */
   reward?: 'advantage' | 'raw';
   /** 'trainable' (default) exports samples with an advantage; 'all' adds excluded ones with remove_sample. */

@@ -1,11 +1,11 @@
 /**
  * Choosing a step's groups, inside one commit: staleness first (a too-stale sample is excluded or
- * kept per setting, and counted), then status-aware normalisation and the group filters; groups
+ * kept per setting, and counted), then status-aware normalization and the group filters; groups
  * that pass are marked consumed by the step, groups that fail are dropped with their reason.
  */
 import { InvalidInputError } from '../protocol/errors.ts';
 import type { DataBuffer } from './data-buffer.ts';
-import { exclusionOf, normaliseGroup, whitenByTokens, type Exclusion } from './normalise.ts';
+import { exclusionOf, normalizeGroup, whitenByTokens, type Exclusion } from './normalize.ts';
 import type { GroupRow, SampleRow, TrainSample } from './rows.ts';
 import { decodeStored } from './sample-codec.ts';
 
@@ -52,7 +52,7 @@ export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions & Repla
   const { step, groups: wanted } = options;
   if (!Number.isInteger(step) || step < 0) throw new InvalidInputError(`step must be a non-negative integer, got ${String(step)}`);
   if (!Number.isInteger(wanted) || wanted < 1) throw new InvalidInputError(`groups must be a positive integer, got ${String(wanted)}`);
-  const { maxWeightLag, keepStale, normalisation = 'grpo', filters } = buffer.options;
+  const { maxWeightLag, keepStale, normalization = 'grpo', filters } = buffer.options;
   if (maxWeightLag !== undefined && options.weightVersion === undefined && !options.replayOnly)
     throw new InvalidInputError('takeBatch needs weightVersion because the buffer has maxWeightLag set');
   const db = buffer.db;
@@ -89,7 +89,7 @@ export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions & Repla
       }
       return own;
     });
-    const result = normaliseGroup(samples, excluded, normalisation, filters);
+    const result = normalizeGroup(samples, excluded, normalization, filters);
     if (!replayed) {
       for (const reason of excluded) if (reason) count(`excluded_${reason}`);
       if (result.drop) {
@@ -115,7 +115,7 @@ export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions & Repla
   }
 
   const all = taken.flatMap((g) => g.samples);
-  if (normalisation === 'reinforce_pp_baseline') {
+  if (normalization === 'reinforce_pp_baseline') {
     const masked = all.map((t) => t.packed.mask.reduce((a, b) => a + b, 0));
     whitenByTokens(all.map((t) => t.advantage), masked).forEach((a, i) => (all[i]!.advantage = a));
   }

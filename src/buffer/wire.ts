@@ -1,5 +1,6 @@
 /**
- * The trainer-batch wire (DESIGN.md contract 5), read by trainer/physarum_trainer/batch.py.
+ * Encodes and decodes the trainer-batch wire (the record is src/protocol/trainer-batch.ts), read by
+ * trainer/physarum_trainer/batch.py.
  *
  *   "PHTB" | uint32 LE header length | msgpack header | zero pad to 8 | data section
  *
@@ -12,48 +13,16 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { WireError } from './errors.ts';
 import type { MicroBatch, TrainerBatch } from './pack.ts';
-
-export const WIRE_MAGIC = 'PHTB';
-export const WIRE_VERSION = 1;
-
-export type WireDtype = 'int32' | 'uint8' | 'float32';
-export interface ArrayRef {
-  dtype: WireDtype;
-  offset: number;
-  length: number;
-}
-
-/** Per micro-batch arrays; response arrays are concatenated in sample order. */
-export const MICRO_BATCH_ARRAYS = {
-  tokens: 'int32', // all tokens of all samples, concatenated (THD packing)
-  cuSeqlens: 'int32', // samples + 1 boundaries into `tokens`
-  promptLengths: 'int32',
-  responseLengths: 'int32',
-  lossMask: 'uint8', // sum of responseLengths
-  rolloutLogProbs: 'float32', // sum of responseLengths
-  advantages: 'float32', // one per sample
-  groupIndexes: 'int32',
-  sampleIndexes: 'int32',
-} as const satisfies Record<string, WireDtype>;
-export type MicroBatchArrayName = keyof typeof MICRO_BATCH_ARRAYS;
-
-export interface WireMicroBatch {
-  samples: number;
-  tokens: number;
-  rolloutIds: string[];
-  arrays: Record<MicroBatchArrayName, ArrayRef>;
-}
-
-export interface WireHeader {
-  format: 'physarum.trainer-batch';
-  version: number;
-  step: number;
-  dpSize: number;
-  maxTokensPerGpu: number;
-  /** Loss-mask totals are left to the reader (one vectorised sum there, a JS loop here). */
-  totals: { samples: number; tokens: number };
-  ranks: Array<{ microBatches: WireMicroBatch[] }>;
-}
+import {
+  MICRO_BATCH_ARRAYS,
+  WIRE_MAGIC,
+  WIRE_VERSION,
+  type ArrayRef,
+  type MicroBatchArrayName,
+  type WireDtype,
+  type WireHeader,
+  type WireMicroBatch,
+} from '../protocol/trainer-batch.ts';
 
 const INT32_MAX = 0x7fffffff;
 const BYTES: Record<WireDtype, number> = { int32: 4, uint8: 1, float32: 4 };

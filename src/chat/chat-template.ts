@@ -9,8 +9,8 @@ import { Template } from '@huggingface/jinja';
 import { PhysarumError } from '../protocol/errors.ts';
 import type { ToolSpec } from '../env/tool.ts';
 import { toHfMessage, type ChatMessage } from './messages.ts';
-import { compileTemplate } from './jinja-compile.ts';
-import { memoiseTemplate, type MemoisedTemplate, type RendererOf, type RenderMemoOptions } from './template-memo.ts';
+import { compileTemplate } from './jinja/compile.ts';
+import { memoizeTemplate, type MemoizedTemplate, type RendererOf, type RenderMemoOptions } from './template-memo.ts';
 import { createTokenizer, loadTokenizerFiles, type LoadedTokenizerFiles, type Tokenizer } from './tokenizer.ts';
 
 export interface ChatRenderOptions {
@@ -45,7 +45,7 @@ export interface LoadChatTemplateOptions {
    */
   renderMemo?: RenderMemoOptions | false;
   /**
-   * Render through the template compiled to JS closures (jinja-compile.ts; default true), which
+   * Render through the template compiled to JS closures (jinja/compile.ts; default true), which
    * gives the interpreter's output byte for byte and falls back to it for whatever it does not
    * cover. `false` renders with @huggingface/jinja's interpreter only, for debugging.
    */
@@ -79,12 +79,12 @@ function specialTokenVariables(config: Record<string, unknown>): Record<string, 
 const interpreted: RendererOf = (template) => (items) => template.render(items);
 const compiledOrInterpreted: RendererOf = (template) => compileTemplate(template) ?? interpreted(template);
 
-function compile(source: string, label: string, options: LoadChatTemplateOptions): MemoisedTemplate {
+function compile(source: string, label: string, options: LoadChatTemplateOptions): MemoizedTemplate {
   try {
     const template = new Template(source);
     const rendererOf = options.compiled === false ? interpreted : compiledOrInterpreted;
     const memo = options.renderMemo ?? (options.compiled === false ? {} : false);
-    return memo === false ? { render: rendererOf(template), memoSize: 0 } : memoiseTemplate(template, memo, rendererOf);
+    return memo === false ? { render: rendererOf(template), memoSize: 0 } : memoizeTemplate(template, memo, rendererOf);
   } catch (error) {
     throw new TemplateError(`chat template ${label} does not parse: ${(error as Error).message}`, error);
   }
@@ -105,8 +105,8 @@ export function loadChatTemplate(files: LoadedTokenizerFiles, options: LoadChatT
   const variables = specialTokenVariables(files.tokenizerConfig);
 
   // A plain string is the only template; a named list is compiled lazily, entry by entry.
-  const compiled = new Map<string, MemoisedTemplate>();
-  const pick = (hasTools: boolean): { template: MemoisedTemplate; name: string } => {
+  const compiled = new Map<string, MemoizedTemplate>();
+  const pick = (hasTools: boolean): { template: MemoizedTemplate; name: string } => {
     if (typeof source === 'string') {
       if (!compiled.has('')) compiled.set('', compile(source, label, options));
       return { template: compiled.get('')!, name: label };

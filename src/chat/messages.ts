@@ -48,7 +48,7 @@ class DeepValue extends Error {}
 /**
  * A deep copy of plain data: arrays and plain objects copied, primitives kept. Anything else (a
  * Date, a Map, a class instance) goes through structuredClone, so the result equals
- * structuredClone's; plain JSON-shaped data, which is what messages hold, skips its serialisation.
+ * structuredClone's; plain JSON-shaped data, which is what messages hold, skips its serialization.
  */
 function clonePlain(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return value;

@@ -50,7 +50,7 @@ function excerpt(text: string, at: number): string {
   return JSON.stringify(text.slice(Math.max(0, at - 20), at + 40));
 }
 
-// Renders share most of their text; normalising only from shortly before the first difference
+// Renders share most of their text; normalizing only from shortly before the first difference
 // keeps the check linear in the new text rather than in the whole conversation. The margin covers
 // an ignorable match that starts before the difference.
 const NORMALIZE_MARGIN = 4096;

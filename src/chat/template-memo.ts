@@ -1,5 +1,5 @@
 /**
- * Rendering a chat template with its leading statements memoised. A render is the concatenation
+ * Rendering a chat template with its leading statements memoized. A render is the concatenation
  * of the outputs of the template's top-level statements, evaluated in order in one environment.
  * A leading run of statements that change nothing in that environment (no `set`, macro, call or
  * filter block) and read no clock (`strftime_now`) prints a pure function of the variables it
@@ -175,21 +175,21 @@ function withBody(template: Template, body: AstNode[]): Template {
   return copy;
 }
 
-export interface MemoisedTemplate {
+export interface MemoizedTemplate {
   render(items: Record<string, unknown>): string;
   /** Header renders held now. */
   readonly memoSize: number;
 }
 
-/** How a (part of a) template is rendered: the interpreter, or a compiled renderer (jinja-compile.ts). */
+/** How a (part of a) template is rendered: the interpreter, or a compiled renderer (jinja/compile.ts). */
 export type RendererOf = (template: Template) => (items: Record<string, unknown>) => string;
 const interpreted: RendererOf = (template) => (items) => template.render(items);
 
 /**
- * `template.render` with its leading pure statements memoised (plain `render` where it has none).
+ * `template.render` with its leading pure statements memoized (plain `render` where it has none).
  * `rendererOf` renders the whole template, the header and the rest (each a template of its own).
  */
-export function memoiseTemplate(template: Template, options: RenderMemoOptions = {}, rendererOf: RendererOf = interpreted): MemoisedTemplate {
+export function memoizeTemplate(template: Template, options: RenderMemoOptions = {}, rendererOf: RendererOf = interpreted): MemoizedTemplate {
   const whole = rendererOf(template);
   const body = template.parsed.body as unknown as AstNode[];
   // The leading run of statements that read the variables and change nothing.

@@ -9,7 +9,7 @@
  * prompt) and C the render with the new messages (and generation prompt):
  *   1. B extends P: the template prints the sampled turn on top of exactly the prompt the model saw;
  *   2. C extends B: the new messages do not make the template rewrite what came before.
- * The comparison is template-to-template, so how the template re-serialises the sampled turn
+ * The comparison is template-to-template, so how the template re-serializes the sampled turn
  * (tool-call JSON through `tojson`, whitespace) never matters, and ignorable text (an empty
  * `<think></think>` block) is left out. When both hold, the ledger appends the template's close of
  * the sampled turn (the `\n` after `<|im_end|>`, or `<|im_end|>\n` itself when the turn was cut by

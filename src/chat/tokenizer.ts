@@ -150,7 +150,7 @@ function passThroughPostProcessor(config: unknown): boolean {
 type EncodeIds = (text: string) => number[];
 
 /** `encode` through a piece memo, or undefined where the tokenizer does not allow it (see above). */
-function memoisedEncode(hf: HfTokenizer, tokenizerJson: Record<string, unknown>, encode: EncodeIds, options: EncodeMemoOptions): EncodeIds | undefined {
+function memoizedEncode(hf: HfTokenizer, tokenizerJson: Record<string, unknown>, encode: EncodeIds, options: EncodeMemoOptions): EncodeIds | undefined {
   const splitter = (hf as unknown as { splitter_unnormalized?: { split?: unknown } }).splitter_unnormalized;
   if (!splitter || typeof splitter.split !== 'function') return undefined;
   const added = (tokenizerJson.added_tokens as Array<{ lstrip?: boolean; rstrip?: boolean }> | undefined) ?? [];
@@ -202,7 +202,7 @@ export function createTokenizer(files: LoadedTokenizerFiles, options: { encodeMe
   const singleDecodes = new LruMap<number, string>(4096);
   const slowDecode = (ids: readonly number[], skipSpecialTokens: boolean): string => hf.decode([...ids], { skip_special_tokens: skipSpecialTokens });
   const manyDecode = (options.fastDecode === false ? undefined : byteLevelDecode(files.tokenizerJson, files.tokenizerConfig, slowDecode)) ?? slowDecode;
-  const encode = (options.encodeMemo === false ? undefined : memoisedEncode(hf, files.tokenizerJson, plainEncode, options.encodeMemo ?? {})) ?? plainEncode;
+  const encode = (options.encodeMemo === false ? undefined : memoizedEncode(hf, files.tokenizerJson, plainEncode, options.encodeMemo ?? {})) ?? plainEncode;
   return {
     encode,
     // @huggingface/tokenizers throws on an empty list; HF Python decodes it to ''.

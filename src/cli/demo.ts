@@ -6,7 +6,7 @@
  *   2. rollout: a tiny random Qwen3-architecture model (bytes vocabulary, made locally by
  *      `physarum model init`) served by the embedded llama.cpp engine over SGLang's protocol;
  *      every sample carries the engine's own token ids and log-probs;
- *   3. buffer: those groups are stored durably in the Data Buffer, normalised (GRPO), and packed
+ *   3. buffer: those groups are stored durably in the Data Buffer, normalized (GRPO), and packed
  *      into the trainer's binary batch.
  * Samples, their trace page and the buffer land under runs/demo/.
  */
@@ -103,7 +103,7 @@ async function storeAndBatch(flags: Flags, groups: Sample[][]): Promise<void> {
   // A demo run starts from an empty buffer, so what it prints is this run's.
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   console.log(`\n[3/3] buffer: ${groups.length} groups into ${file} (GRPO), then one trainer batch`);
-  const buffer = DataBuffer.open(file, { normalisation: 'grpo' });
+  const buffer = DataBuffer.open(file, { normalization: 'grpo' });
   try {
     for (const group of groups) await buffer.ingest(group);
     const batch = await buffer.takeBatch({ step: 0, groups: groups.length });

@@ -9,7 +9,7 @@ import { loadTokenizer } from '../chat/tokenizer.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import { SampleStatus } from '../protocol/sample.ts';
 import { readSamplesFile } from '../view/read-samples.ts';
-import { formatTraceSummary, summarise } from '../view/summary.ts';
+import { formatTraceSummary, summarize } from '../view/summary.ts';
 import { renderTraceHtml } from '../view/trace-html.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
 import type { Command } from './main.ts';
@@ -55,7 +55,7 @@ export const command: Command = {
     }
     const from = read.kind === 'step-dump' ? `step dump (step ${read.step ?? '?'})` : 'jsonl';
     console.log(`view: ${samples.length} of ${read.samples.length} samples from ${from} ${file} -> ${out} (${(Buffer.byteLength(html) / 1024).toFixed(1)} KiB)`);
-    console.log(formatTraceSummary(summarise(samples)));
+    console.log(formatTraceSummary(summarize(samples)));
     return 0;
   },
 };

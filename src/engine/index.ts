@@ -1,9 +1,9 @@
 // The engine layer's public seam: SGLang wire types, client, scripted server, router, fleet, weight sync.
-export * from './sglang-types.ts';
-export { validateGenerateRequest, checkSamplingRanges, type ValidationResult, type ValidationFailure } from './sglang-validate.ts';
-export { SseWriter, formatSseEvent, parseSseStream, SSE_DONE } from './sse.ts';
-export { EngineHttpError, EngineUnreachableError, EngineTimeoutError, parseErrorEnvelope, RETRYABLE_STATUSES, type ErrorEnvelope } from './engine-errors.ts';
-export type { CallOptions, TransportOptions } from './http-transport.ts';
+export * from '../protocol/sglang-types.ts';
+export { validateGenerateRequest, checkSamplingRanges, type ValidationResult, type ValidationFailure } from './server/sglang-validate.ts';
+export { SseWriter, formatSseEvent, parseSseStream, SSE_DONE } from './client/sse.ts';
+export { EngineHttpError, EngineUnreachableError, EngineTimeoutError, parseErrorEnvelope, RETRYABLE_STATUSES, type ErrorEnvelope } from './client/engine-errors.ts';
+export type { CallOptions, TransportOptions } from './client/http-transport.ts';
 export {
   SglangClient,
   asResponseList,
@@ -12,13 +12,13 @@ export {
   type UpdateWeightsFromDiskOptions,
   type InitWeightsUpdateGroupOptions,
   type UpdateWeightsFromDistributedOptions,
-} from './sglang-client.ts';
-export { startScriptedServer, type ScriptedServer, type ScriptedServerOptions } from './scripted-server.ts';
-export { loadScript, parseScript, chooseScriptedReply, ScriptedPolicy, ScriptedEpisode, type ScriptChoice } from './scripted-policy.ts';
-export { RouterClient, type AddWorkerOptions, type AddWorkerResult } from './router-client.ts';
-export { planFleet, splitPassThroughFlags, flagValue, type FleetPlan, type FleetPlanOptions, type LaunchCommand, type PassThroughFlags } from './fleet-plan.ts';
-export { SglangFleet, FleetError, type FleetEngine, type FleetOptions, type EngineState } from './fleet.ts';
-export { WeightSync, type WeightSyncOptions, type Bucket } from './weight-sync.ts';
+} from './client/sglang-client.ts';
+export { startScriptedServer, type ScriptedServer, type ScriptedServerOptions } from './scripted/server.ts';
+export { loadScript, parseScript, chooseScriptedReply, ScriptedPolicy, ScriptedEpisode, type ScriptChoice } from './scripted/policy.ts';
+export { RouterClient, type AddWorkerOptions, type AddWorkerResult } from './client/router-client.ts';
+export { planFleet, splitPassThroughFlags, flagValue, type FleetPlan, type FleetPlanOptions, type LaunchCommand, type PassThroughFlags } from './fleet/fleet-plan.ts';
+export { SglangFleet, FleetError, type FleetEngine, type FleetOptions, type EngineState } from './fleet/fleet.ts';
+export { WeightSync, type WeightSyncOptions, type Bucket } from './fleet/weight-sync.ts';
 export {
   WeightSyncError,
   staticRotation,
@@ -28,7 +28,7 @@ export {
   type AppliedWeights,
   type EngineFailure,
   type SyncStage,
-} from './engine-rotation.ts';
+} from './fleet/engine-rotation.ts';
 export {
   OpenAiChatClient,
   type OpenAiChatClientOptions,
@@ -38,6 +38,6 @@ export {
   type ChatMessageInput,
   type ChatToolSpec,
   type ChatToolCall,
-} from './openai-chat-client.ts';
-export { fleetOptionsFromFlags, type FleetFlags } from './fleet-flags.ts';
-export { routerProblems } from './router-compat.ts';
+} from './client/openai-chat-client.ts';
+export { fleetOptionsFromFlags, type FleetFlags } from './fleet/fleet-flags.ts';
+export { routerProblems } from './client/router-compat.ts';

@@ -2,7 +2,7 @@
  * Multi-agent episodes: several named roles in one episode, each with its own conversation (and
  * token ledger) and its own samples (`Sample.agent`). The env says who moves next and routes each
  * reply into the other roles' views. A role may use another engine: a frozen opponent on another
- * SGLang URL (`GenerateEngine`) or an LLM judge over chat completions (`ChatEngine`).
+ * SGLang URL (`GenerateEngine`) or an LLM judge over chat completions (`ChatClient`).
  *
  * Training roles: `trains` defaults to true. Roles with `trains: false` produce NO samples — the
  * buffer never has to filter them out; their turns still appear in the steps the rubric sees.
@@ -10,7 +10,7 @@
  * A single-agent `Env` is the one-role case (role "policy"); `asAgents` adapts it, so one runner
  * drives both.
  */
-import type { GenerateRequest, GenerateResponse, SamplingParams } from '../engine/sglang-types.ts';
+import type { GenerateRequest, GenerateResponse, SamplingParams } from '../protocol/sglang-types.ts';
 import { EnvBase, type Env } from './env.ts';
 import type { Rubric } from './rubric.ts';
 import type { ToolSet, ToolSpec } from './tool.ts';
@@ -22,19 +22,19 @@ export interface GenerateEngine {
 }
 
 /** Message-level engine for roles that never train (an OpenAI-compatible judge or opponent). */
-export interface ChatEngine {
+export interface ChatClient {
   complete(request: { messages: Message[]; tools?: ToolSpec[]; sampling?: SamplingParams }, options?: { signal?: AbortSignal }): Promise<Message>;
 }
 
-export function isChatEngine(engine: GenerateEngine | ChatEngine): engine is ChatEngine {
-  return typeof (engine as ChatEngine).complete === 'function';
+export function isChatClient(engine: GenerateEngine | ChatClient): engine is ChatClient {
+  return typeof (engine as ChatClient).complete === 'function';
 }
 
 export interface AgentRole {
   /** Whether this role's turns become training samples (default true). */
   trains?: boolean;
   /** Engine for this role; default: the episode's engine. Training roles need a `GenerateEngine`. */
-  engine?: GenerateEngine | ChatEngine;
+  engine?: GenerateEngine | ChatClient;
   /** Overrides the episode's sampling params for this role. */
   sampling?: SamplingParams;
   /** Tools shown to this role (default none). */

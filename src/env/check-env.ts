@@ -45,8 +45,8 @@ export async function checkEnv(env: Env<any, any> | MultiAgentEnv<any, any>, tas
     }
   }
   const state = program.createState(parsed);
-  if (!jsonRoundTrips(state)) fail('createState must return JSON-serialisable state (abort snapshots carry it)');
-  if (!jsonRoundTrips(program.label(parsed))) fail('label(task) must be JSON-serialisable (it is stored in Sample.label)');
+  if (!jsonRoundTrips(state)) fail('createState must return JSON-serializable state (abort snapshots carry it)');
+  if (!jsonRoundTrips(program.label(parsed))) fail('label(task) must be JSON-serializable (it is stored in Sample.label)');
   throwIfAborted(signal);
   const opening = await program.reset({ task: parsed, state, sandbox: undefined, signal, turn: 0, steps: [], emit: () => undefined });
   for (const role of roles) {
@@ -57,5 +57,5 @@ export async function checkEnv(env: Env<any, any> | MultiAgentEnv<any, any>, tas
       if (!check.success) fail(`reset: message ${i} of role '${role}' is not a chat message (${check.error.issues[0]!.path.join('.')}: ${check.error.issues[0]!.message})`);
     });
   }
-  if (!jsonRoundTrips(state)) fail('reset left the state not JSON-serialisable');
+  if (!jsonRoundTrips(state)) fail('reset left the state not JSON-serializable');
 }

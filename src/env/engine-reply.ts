@@ -3,7 +3,7 @@
  * exactly as returned (contract 1), checked for consistency. A reply the engine got wrong is an
  * `EngineReplyError` (status `model_error`).
  */
-import type { GenerateResponse } from '../engine/sglang-types.ts';
+import type { GenerateResponse } from '../protocol/sglang-types.ts';
 import { PhysarumError } from '../protocol/errors.ts';
 
 export class EngineReplyError extends PhysarumError {

@@ -23,7 +23,7 @@ export abstract class EnvBase<TTask = any, TState extends object = Record<string
   /** A sandbox spec (see sandboxes/); the caller acquires one and passes it to every hook. */
   readonly sandbox: unknown = undefined;
 
-  /** The episode's initial state; it must stay JSON-serialisable (snapshots carry it). */
+  /** The episode's initial state; it must stay JSON-serializable (snapshots carry it). */
   createState(_task: TTask): TState {
     return {} as TState;
   }

@@ -6,8 +6,8 @@
 import { parseAssistant, type ToolCallFormat } from '../chat/tool-call-parser.ts';
 import { sampledPieces, type SampledPiece } from '../chat/ledger-input.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
-import type { SamplingParams } from '../engine/sglang-types.ts';
-import { isChatEngine, type AgentRole, type ChatEngine, type GenerateEngine } from './agents.ts';
+import type { SamplingParams } from '../protocol/sglang-types.ts';
+import { isChatClient, type AgentRole, type ChatClient, type GenerateEngine } from './agents.ts';
 import { readGenerateResponse } from './engine-reply.ts';
 import type { EpisodeLedger } from './ledger.ts';
 import { toolSpecs, type ToolSet } from './tool.ts';
@@ -60,7 +60,7 @@ export class RoleRuntime {
   constructor(
     readonly name: string,
     readonly spec: AgentRole,
-    readonly engine: GenerateEngine | ChatEngine,
+    readonly engine: GenerateEngine | ChatClient,
     /** The role's own view of the conversation. */
     public messages: Message[],
     readonly ledger: EpisodeLedger | undefined,
@@ -98,7 +98,7 @@ export class RoleRuntime {
   /** Samples one reply; `partial` continues a turn an abort interrupted. */
   async takeTurn(settings: TurnSettings, idPrefix: string, partial?: PartialOutput): Promise<TurnOutcome> {
     const sampling = { ...settings.sampling, ...this.spec.sampling };
-    if (isChatEngine(this.engine)) {
+    if (isChatClient(this.engine)) {
       const message = await this.engine.complete({ messages: [...this.messages], tools: toolSpecs(this.tools), sampling }, { signal: settings.signal });
       this.messages.push(message);
       return { reply: { message, parseErrors: [], finishReason: 'stop' }, completionTokens: 0, promptTokens: 0, cachedTokens: 0 };

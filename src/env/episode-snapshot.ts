@@ -1,5 +1,5 @@
 /**
- * The JSON-serialisable state of an interrupted episode. The rollout manager keeps it with the
+ * The JSON-serializable state of an interrupted episode. The rollout manager keeps it with the
  * aborted samples and passes it back as `runEpisode({ resume })` to continue where it stopped.
  * Resuming re-runs the step that was in flight: a tool call cut by the abort runs again
  * (at-least-once), and a reply cut mid-generation continues from its sampled tokens.

@@ -10,10 +10,10 @@
 import type { ChatTemplate } from '../chat/chat-template.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import type { ToolCallFormat } from '../chat/tool-call-parser.ts';
-import type { SamplingParams } from '../engine/sglang-types.ts';
+import type { SamplingParams } from '../protocol/sglang-types.ts';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { Sample, SampleStatus } from '../protocol/sample.ts';
-import { asAgents, isChatEngine, type AgentsStepResult, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
+import { asAgents, isChatClient, type AgentsStepResult, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
 import type { Env } from './env.ts';
 import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts';
 import { scoreRoles } from './episode-samples.ts';
@@ -97,7 +97,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
 
   for (const [name, spec] of Object.entries(program.roles)) {
     const engine = spec.engine ?? options.engine;
-    if ((spec.trains ?? true) && isChatEngine(engine))
+    if ((spec.trains ?? true) && isChatClient(engine))
       throw new InvalidInputError(`role '${name}' trains but its engine is a chat-completions client; training roles need a /generate engine`);
   }
 
@@ -108,7 +108,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
       tokenizer: options.chat.tokenizer, template: options.chat.template, tools: spec.tools, templateKwargs: options.templateKwargs,
     };
     let ledger;
-    if (!isChatEngine(engine)) {
+    if (!isChatClient(engine)) {
       ledger = ledgerSnapshot !== undefined ? restoreLedger(ledgerSnapshot, ledgerOptions) : createLedger(ledgerOptions);
       if (ledgerSnapshot === undefined) ledger.start(messages);
     }

@@ -13,7 +13,7 @@ const BY_CODE: ReadonlyArray<[prefix: string, status: SampleStatus]> = [
   ['PHYSARUM_VERIFIER', 'verifier_error'],
 ];
 
-/** The status an error ends a sample with; anything unrecognised is the env's fault (`env_error`). */
+/** The status an error ends a sample with; anything unrecognized is the env's fault (`env_error`). */
 export function statusForError(error: unknown, signal?: AbortSignal): SampleStatus {
   if (signal?.aborted) return 'aborted';
   if (PhysarumError.isInstance(error)) {

@@ -36,7 +36,7 @@ export interface GroupContext<TTask = any> {
 
 /**
  * Sees every scorable sample of one group (same task) and returns one value per sample, in order.
- * Samples already carry their per-sample `rewards`, so a group function can rank or normalise them.
+ * Samples already carry their per-sample `rewards`, so a group function can rank or normalize them.
  */
 export type GroupRewardFunction<TTask = any> = (samples: readonly Sample[], ctx: GroupContext<TTask>) => number[] | Promise<number[]>;
 

@@ -35,7 +35,7 @@ export interface StepRecord {
   completionTokens: number;
 }
 
-/** Passed to every env hook. `state` is the episode's mutable, JSON-serialisable state. */
+/** Passed to every env hook. `state` is the episode's mutable, JSON-serializable state. */
 export interface EnvContext<TTask = unknown, TState = Record<string, unknown>, TSandbox = unknown> {
   readonly task: TTask;
   state: TState;

@@ -1,5 +1,5 @@
 /**
- * The customisation points of a rollout, and their loader. A hook is named by a
+ * The customization points of a rollout, and their loader. A hook is named by a
  * `path/to/module.ts#exportName` string (slime's dotted `module.attr` paths, in ESM form) so a
  * recipe or CLI flag can point at user code. Signatures are pinned by tests/rollout/hooks.test.ts.
  */

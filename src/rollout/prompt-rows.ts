@@ -1,7 +1,7 @@
 /**
  * Raw rows of a prompt file (.jsonl or .parquet), after the `@[a:b]` slice. Rows keep their
  * position in the file so every later error can name "file row N". Values are made
- * JSON-serialisable here (parquet int64 arrives as bigint) because prompts travel into carried
+ * JSON-serializable here (parquet int64 arrives as bigint) because prompts travel into carried
  * partial groups, the Data Buffer and checkpoints.
  */
 import { readFile } from 'node:fs/promises';

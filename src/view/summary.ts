@@ -15,7 +15,7 @@ export interface TraceSummary {
   agents: string[];
 }
 
-export function summarise(samples: readonly Sample[]): TraceSummary {
+export function summarize(samples: readonly Sample[]): TraceSummary {
   const statusCounts: Record<string, number> = {};
   let rewardSum = 0;
   let rewarded = 0;

@@ -7,7 +7,7 @@ import type { Sample } from '../protocol/sample.ts';
 import { esc } from './escape.ts';
 import { TRACE_CSS, TRACE_SCRIPT } from './page-assets.ts';
 import { renderSampleCard } from './sample-card.ts';
-import { summarise, type TraceSummary } from './summary.ts';
+import { summarize, type TraceSummary } from './summary.ts';
 import { tokenDecoder } from './token-stream.ts';
 
 export interface TraceHtmlOptions {
@@ -60,7 +60,7 @@ export function renderTraceHtml(samples: Sample[], options: TraceHtmlOptions = {
     `<title>${esc(title)}</title>`,
     `<style>${TRACE_CSS}</style>`,
     '</head><body>',
-    renderHeader(title, summarise(samples)),
+    renderHeader(title, summarize(samples)),
     `<main>${cards.join('\n')}</main>`,
     `<script>${TRACE_SCRIPT}</script>`,
     '</body></html>',

@@ -83,7 +83,7 @@ describe('DataBuffer ingest', () => {
 
 describe('DataBuffer takeBatch', () => {
   it('takes ready groups oldest first, with advantages, and marks them consumed', async () => {
-    const buffer = freshBuffer({ normalisation: 'dr_grpo' });
+    const buffer = freshBuffer({ normalization: 'dr_grpo' });
     await buffer.ingest(makeGroup(1, [1, 0]));
     await buffer.ingest(makeGroup(2, [3, 1]));
     await buffer.ingest(makeGroup(3, [1, 1]));
@@ -108,7 +108,7 @@ describe('DataBuffer takeBatch', () => {
   });
 
   it('excludes and counts infrastructure failures; filters drop groups and the take looks further', async () => {
-    const buffer = freshBuffer({ normalisation: 'grpo', filters: { dropZeroStd: true } });
+    const buffer = freshBuffer({ normalization: 'grpo', filters: { dropZeroStd: true } });
     const failing = makeGroup(1, [1, null, 0]);
     failing[1] = { ...failing[1]!, status: 'model_error', statusReason: 'engine 500' };
     await buffer.ingest(failing);
@@ -123,7 +123,7 @@ describe('DataBuffer takeBatch', () => {
   });
 
   it('REINFORCE++-baseline centres per group, then whitens over the batch by tokens', async () => {
-    const buffer = freshBuffer({ normalisation: 'reinforce_pp_baseline' });
+    const buffer = freshBuffer({ normalization: 'reinforce_pp_baseline' });
     await buffer.ingest(makeGroup(1, [2, 0], 10, { responseTokens: 3 })); // masks 1,1,0 -> 2 tokens each
     const batch = await buffer.takeBatch({ step: 0, groups: 1 });
     // centred 1, -1 with equal weights: mean 0, var 1 -> 1/sqrt(1 + 1e-8)
@@ -135,7 +135,7 @@ describe('staleness', () => {
   const versions = (v: string[]) => ({ weightVersions: v });
 
   it('drops samples older than maxWeightLag and counts them', async () => {
-    const buffer = freshBuffer({ normalisation: 'dr_grpo', maxWeightLag: 2 });
+    const buffer = freshBuffer({ normalization: 'dr_grpo', maxWeightLag: 2 });
     await buffer.ingest([
       makeSample(1, { reward: 1, ...versions(['8', '9']) }),
       makeSample(2, { reward: 0, ...versions(['7']) }), // lag 3
@@ -157,7 +157,7 @@ describe('staleness', () => {
   });
 
   it("reads SGLang's initial version 'default' as version 0", async () => {
-    const buffer = freshBuffer({ normalisation: 'dr_grpo', maxWeightLag: 1 });
+    const buffer = freshBuffer({ normalization: 'dr_grpo', maxWeightLag: 1 });
     await buffer.ingest([makeSample(1, { reward: 1, ...versions(['default']) }), makeSample(2, { reward: 0, ...versions(['default', '1']) })]);
     // Trainer at version 1: 'default' is one version behind, within the lag.
     const fresh = await buffer.takeBatch({ step: 0, groups: 1, weightVersion: 1 });
@@ -170,7 +170,7 @@ describe('staleness', () => {
   });
 
   it('keepStale keeps them and counts them', async () => {
-    const buffer = freshBuffer({ normalisation: 'dr_grpo', maxWeightLag: 0, keepStale: true });
+    const buffer = freshBuffer({ normalization: 'dr_grpo', maxWeightLag: 0, keepStale: true });
     await buffer.ingest([makeSample(1, { reward: 1, ...versions(['1']) }), makeSample(2, { reward: 0, ...versions(['2']) })]);
     const batch = await buffer.takeBatch({ step: 0, groups: 1, weightVersion: 2 });
     expect(batch.samples.map((s) => s.advantage)).toEqual([0.5, -0.5]);
@@ -184,7 +184,7 @@ describe('staleness', () => {
 
 describe('partial rollouts', () => {
   it('holds aborted groups out of batches, hands them out for resume, and replaces them with the continuation', async () => {
-    const buffer = freshBuffer({ normalisation: 'dr_grpo' });
+    const buffer = freshBuffer({ normalization: 'dr_grpo' });
     const partial = makeGroup(4, [null, null], 40, { status: 'aborted', responseTokens: 2, metadata: { startRolloutId: 3 } });
     expect(await buffer.ingest(partial)).toMatchObject({ state: 'partial' });
     await buffer.ingest(makeGroup(5, [1, 0]));
@@ -236,7 +236,7 @@ describe('worker writer', () => {
   it('stores, dedupes, resumes and commits the cursor exactly as the inline writer', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'physarum-buffer-'));
     const run = async (writer: 'inline' | 'worker') => {
-      const buffer = freshBuffer({ writer, normalisation: 'dr_grpo' }, path.join(dir, `${writer}.sqlite`));
+      const buffer = freshBuffer({ writer, normalization: 'dr_grpo' }, path.join(dir, `${writer}.sqlite`));
       const acks = await Promise.all([
         buffer.ingest(makeGroup(1, [1, 0])),
         buffer.ingest(makeGroup(1, [1, 0])),

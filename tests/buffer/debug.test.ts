@@ -12,7 +12,7 @@ import { makeGroup, makeSample } from './make-sample.ts';
 const dir = () => mkdtempSync(path.join(tmpdir(), 'physarum-debug-'));
 const buffers: DataBuffer[] = [];
 function open(options = {}) {
-  const b = DataBuffer.open(':memory:', { normalisation: 'dr_grpo', ...options });
+  const b = DataBuffer.open(':memory:', { normalization: 'dr_grpo', ...options });
   buffers.push(b);
   return b;
 }

@@ -2,7 +2,8 @@ import { networkInterfaces } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DataBuffer } from '../../src/buffer/data-buffer.ts';
-import { startBufferServer, TRAINER_BATCH_MEDIA_TYPE, type BufferServer } from '../../src/buffer/server.ts';
+import { startBufferServer, type BufferServer } from '../../src/buffer/server.ts';
+import { TRAINER_BATCH_MEDIA_TYPE } from '../../src/protocol/trainer-batch.ts';
 import { decodeTrainerBatch } from '../../src/buffer/wire.ts';
 import { makeGroup } from './make-sample.ts';
 
@@ -12,7 +13,7 @@ afterEach(async () => {
 });
 
 async function serve(options: Parameters<typeof startBufferServer>[1] = {}): Promise<{ buffer: DataBuffer; server: BufferServer }> {
-  const buffer = DataBuffer.open(':memory:', { normalisation: 'dr_grpo' });
+  const buffer = DataBuffer.open(':memory:', { normalization: 'dr_grpo' });
   const server = await startBufferServer(buffer, options);
   cleanup.push(() => buffer.close(), () => server.close());
   return { buffer, server };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
 import { loadChatTemplate, type ChatRenderOptions } from '../../src/chat/chat-template.ts';
-import { compileTemplate } from '../../src/chat/jinja-compile.ts';
+import { compileTemplate } from '../../src/chat/jinja/compile.ts';
 import { toHfMessage, type ChatMessage } from '../../src/chat/messages.ts';
 import { loadTokenizerFiles } from '../../src/chat/tokenizer.ts';
 import { mulberry32 } from '../../src/rollout/seeded-shuffle.ts';

@@ -1,10 +1,10 @@
-// Construct by construct, the compiled renderer (src/chat/jinja-compile.ts) must print what
+// Construct by construct, the compiled renderer (src/chat/jinja/compile.ts) must print what
 // @huggingface/jinja's interpreter prints, including its quirks where they differ from Python's
 // Jinja2; where it cannot decide, it must fall back and still print the same (or fail the same).
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
 import { loadChatTemplate } from '../../src/chat/chat-template.ts';
-import { compileTemplate } from '../../src/chat/jinja-compile.ts';
+import { compileTemplate } from '../../src/chat/jinja/compile.ts';
 import type { LoadedTokenizerFiles } from '../../src/chat/tokenizer.ts';
 
 function renderOrError(render: () => string): string {

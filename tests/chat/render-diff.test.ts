@@ -20,7 +20,7 @@ describe('checkPrefix', () => {
     expect(result.difference).toBe('at character 1: held "A<think>\\nreal\\n</think>\\n\\nX", template now renders "AX and more"');
   });
 
-  it('finds differences far into long renders (normalising only near the difference)', () => {
+  it('finds differences far into long renders (normalizing only near the difference)', () => {
     const common = 'x'.repeat(100_000);
     expect(checkPrefix(`${common}<think> </think>Y`, `${common}Y!`, DEFAULT_IGNORABLE)).toEqual({ ok: true, end: 100_001 });
     const bad = checkPrefix(`${common}Y`, `${common}Z`, DEFAULT_IGNORABLE);

@@ -5,8 +5,8 @@ import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
 import { loadChatTemplate, type ChatRenderOptions } from '../../src/chat/chat-template.ts';
 import type { ChatMessage } from '../../src/chat/messages.ts';
-import { compileTemplate } from '../../src/chat/jinja-compile.ts';
-import { memoiseTemplate, type RendererOf } from '../../src/chat/template-memo.ts';
+import { compileTemplate } from '../../src/chat/jinja/compile.ts';
+import { memoizeTemplate, type RendererOf } from '../../src/chat/template-memo.ts';
 import { loadTokenizerFiles } from '../../src/chat/tokenizer.ts';
 import type { ToolSpec } from '../../src/env/tool.ts';
 
@@ -63,10 +63,10 @@ describe('qwen3 template with the header memo', () => {
   });
 });
 
-describe('memoiseTemplate', () => {
+describe('memoizeTemplate', () => {
   const check = (source: string, itemsList: Array<Record<string, unknown>>, expectMemo: boolean) => {
     const template = new Template(source);
-    const memo = memoiseTemplate(template, { maxEntries: 2 });
+    const memo = memoizeTemplate(template, { maxEntries: 2 });
     for (let round = 0; round < 3; round++)
       for (const items of itemsList) expect(renderOrError(() => memo.render(items))).toBe(renderOrError(() => new Template(source).render(items)));
     expect(memo.memoSize > 0).toBe(expectMemo);
@@ -99,10 +99,10 @@ describe('memoiseTemplate', () => {
     check('{{ messages[0].content.upper() }}{% set y = 1 %}', [{ messages: [] }, { messages: msgs('ok') }], true);
   });
 
-  it('memoises around the compiled renderer too: the header and the rest compiled apart', () => {
+  it('memoizes around the compiled renderer too: the header and the rest compiled apart', () => {
     const compiled: RendererOf = (t) => compileTemplate(t) ?? ((items) => t.render(items));
     const source = '{{ messages[0].content }}|{{ tools | tojson }}{% set n = namespace(c=0) %}{% for m in messages %}{% set n.c = n.c + 1 %}{% endfor %}{{ n.c }}';
-    const memo = memoiseTemplate(new Template(source), { maxEntries: 2 }, compiled);
+    const memo = memoizeTemplate(new Template(source), { maxEntries: 2 }, compiled);
     const items = [{ messages: msgs('a', 'b'), tools: [{ x: 1.5 }] }, { messages: msgs('a', 'c', 'd'), tools: [{ x: 1.5 }] }, { messages: msgs('z'), tools: null }];
     for (let round = 0; round < 2; round++)
       for (const i of items) expect(renderOrError(() => memo.render(i))).toBe(renderOrError(() => new Template(source).render(i)));

@@ -110,7 +110,7 @@ describe('TokenLedger with the Qwen3 template', () => {
     expect(rest).toEqual([]);
     const s = segment!;
     expect(s.promptLength).toBe(tokenizer.encode(prompt).length);
-    // The sampled ids sit in the tokens verbatim (turn 1 has compact JSON the template would re-serialise).
+    // The sampled ids sit in the tokens verbatim (turn 1 has compact JSON the template would re-serialize).
     const p = s.promptLength;
     expect(s.tokens.slice(p, p + t1.ids.length)).toEqual(t1.ids);
     expect(s.tokens.slice(-t2.ids.length)).toEqual(t2.ids);
@@ -234,7 +234,7 @@ describe('TokenLedger with the Qwen3 template', () => {
     expect(tokenizer.decode(after)).toBe('<|im_end|>\n<|im_start|>user\n<tool_response>\noutput was truncated\n</tool_response><|im_end|>\n<|im_start|>assistant\n');
     ledger.appendSampled(sampled('<think>\nok\n</think>\n\nDone.'));
     const [segment] = ledger.segments();
-    // The synthesised <|im_end|> is scaffold (mask 0), not a sampled token.
+    // The synthesized <|im_end|> is scaffold (mask 0), not a sampled token.
     const closeAt = segment!.promptLength + cut.ids.length;
     expect(segment!.tokens[closeAt]).toBe(imEnd);
     expect(segment!.lossMask[cut.ids.length]).toBe(0);

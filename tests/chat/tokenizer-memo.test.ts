@@ -46,7 +46,7 @@ function texts(): string[] {
 describe.each([
   ['qwen3', qwen3Files],
   ['bytes', bytesFiles],
-])('%s tokenizer: memoised encode equals a fresh encode', (_label, files) => {
+])('%s tokenizer: memoized encode equals a fresh encode', (_label, files) => {
   const plain = createTokenizer(files, { encodeMemo: false });
   const all = texts();
 

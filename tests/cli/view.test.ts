@@ -68,7 +68,7 @@ describe('physarum view', () => {
   });
 
   it('renders a step dump written by dumpStep', async () => {
-    const buffer = DataBuffer.open(':memory:', { normalisation: 'dr_grpo' });
+    const buffer = DataBuffer.open(':memory:', { normalization: 'dr_grpo' });
     try {
       const group = makeGroup(1, [1, 0, null], 10);
       group[2] = { ...group[2]!, status: 'sandbox_error' };

@@ -2,9 +2,9 @@
 // mask and log-probs must equal exactly what the server returned, turn by turn (contract 1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChat } from '../../src/chat/chat-template.ts';
-import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateRequest, GenerateResponse } from '../../src/engine/sglang-types.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateRequest, GenerateResponse } from '../../src/protocol/sglang-types.ts';
 import { runEpisode } from '../../src/env/episode.ts';
 import { CountdownEnv } from '../../envs/countdown/index.ts';
 

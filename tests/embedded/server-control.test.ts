@@ -3,9 +3,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/engine/embedded/index.ts';
-import { EngineHttpError } from '../../src/engine/engine-errors.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateRequest, GenerateResponse, StreamChunk } from '../../src/engine/sglang-types.ts';
+import { EngineHttpError } from '../../src/engine/client/engine-errors.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateRequest, GenerateResponse, StreamChunk } from '../../src/protocol/sglang-types.ts';
 import { bytesModel } from './tiny-models.ts';
 
 let server: EmbeddedServer;

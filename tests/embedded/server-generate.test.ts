@@ -2,8 +2,8 @@
 // and raw fetch: SGLang's JSON shapes, every finish reason, batches, n, streams and errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/engine/embedded/index.ts';
-import { asResponseList, SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateResponse } from '../../src/engine/sglang-types.ts';
+import { asResponseList, SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateResponse } from '../../src/protocol/sglang-types.ts';
 import { bytesModel } from './tiny-models.ts';
 
 let server: EmbeddedServer;

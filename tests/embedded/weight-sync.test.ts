@@ -2,9 +2,9 @@
 // embedded engines, as the CPU training loop does after every step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedServer, type EmbeddedServer } from '../../src/engine/embedded/index.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateResponse } from '../../src/engine/sglang-types.ts';
-import { WeightSync } from '../../src/engine/weight-sync.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateResponse } from '../../src/protocol/sglang-types.ts';
+import { WeightSync } from '../../src/engine/fleet/weight-sync.ts';
 import { bytesModel } from './tiny-models.ts';
 
 let servers: EmbeddedServer[] = [];

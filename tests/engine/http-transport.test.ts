@@ -2,7 +2,7 @@
 // them, a leading BOM, headers, empty bodies and error statuses, against a real node HTTP server.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineTransport } from '../../src/engine/http-transport.ts';
+import { EngineTransport } from '../../src/engine/client/http-transport.ts';
 
 let server: Server;
 let url = '';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../../src/chat/tokenizer.ts';
-import { EngineHttpError } from '../../src/engine/engine-errors.ts';
-import { OpenAiChatClient } from '../../src/engine/openai-chat-client.ts';
-import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
+import { EngineHttpError } from '../../src/engine/client/engine-errors.ts';
+import { OpenAiChatClient } from '../../src/engine/client/openai-chat-client.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
 
 let server: ScriptedServer;
 let client: OpenAiChatClient;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { routerProblems } from '../../src/engine/router-compat.ts';
-import { RouterClient } from '../../src/engine/router-client.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
+import { routerProblems } from '../../src/engine/client/router-compat.ts';
+import { RouterClient } from '../../src/engine/client/router-client.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
 import { startFakeRouter } from './fake-router.ts';
 
 const open: Array<{ close(): Promise<void> }> = [];

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer, type Tokenizer } from '../../src/chat/tokenizer.ts';
-import { EngineHttpError } from '../../src/engine/engine-errors.ts';
-import { loadScript, startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
-import { asResponseList, SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateResponse } from '../../src/engine/sglang-types.ts';
+import { EngineHttpError } from '../../src/engine/client/engine-errors.ts';
+import { loadScript, startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { asResponseList, SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateResponse } from '../../src/protocol/sglang-types.ts';
 
 let tokenizer: Tokenizer;
 let server: ScriptedServer;

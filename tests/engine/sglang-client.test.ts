@@ -2,8 +2,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineHttpError, EngineTimeoutError, EngineUnreachableError, parseErrorEnvelope } from '../../src/engine/engine-errors.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
+import { EngineHttpError, EngineTimeoutError, EngineUnreachableError, parseErrorEnvelope } from '../../src/engine/client/engine-errors.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
 import { PhysarumError } from '../../src/protocol/errors.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSamplingRanges, pyFloat, validateGenerateRequest } from '../../src/engine/sglang-validate.ts';
+import { checkSamplingRanges, pyFloat, validateGenerateRequest } from '../../src/engine/server/sglang-validate.ts';
 
 const ok = { input_ids: [1, 2, 3], sampling_params: { max_new_tokens: 4 } };
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { formatSseEvent, parseSseStream, SseWriter } from '../../src/engine/sse.ts';
+import { formatSseEvent, parseSseStream, SseWriter } from '../../src/engine/client/sse.ts';
 
 async function collect(chunks: string[]): Promise<string[]> {
   async function* source() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StreamDeltaTracker } from '../../src/engine/stream-deltas.ts';
-import type { GenerateResponse, LogprobTuple } from '../../src/engine/sglang-types.ts';
+import { StreamDeltaTracker } from '../../src/engine/client/stream-deltas.ts';
+import type { GenerateResponse, LogprobTuple } from '../../src/protocol/sglang-types.ts';
 
 const chunk = (text: string, ids: number[], lps: LogprobTuple[], index?: number): GenerateResponse => ({
   text,

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer, type Tokenizer } from '../../src/chat/tokenizer.ts';
-import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateResponse } from '../../src/engine/sglang-types.ts';
-import { staticRotation, WeightSyncError } from '../../src/engine/engine-rotation.ts';
-import { WeightSync } from '../../src/engine/weight-sync.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateResponse } from '../../src/protocol/sglang-types.ts';
+import { staticRotation, WeightSyncError } from '../../src/engine/fleet/engine-rotation.ts';
+import { WeightSync } from '../../src/engine/fleet/weight-sync.ts';
 
 let tokenizer: Tokenizer;
 const weightsDir = mkdtempSync(path.join(tmpdir(), 'physarum-ws-'));

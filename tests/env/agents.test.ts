@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadChat } from '../../src/chat/chat-template.ts';
-import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
-import { MultiAgentEnv, type AgentRole, type AgentsStepResult, type ChatEngine } from '../../src/env/agents.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
+import { MultiAgentEnv, type AgentRole, type AgentsStepResult, type ChatClient } from '../../src/env/agents.ts';
 import { runEpisode } from '../../src/env/episode.ts';
-import { chatCompletionsEngine } from '../../src/env/chat-engine.ts';
-import { OpenAiChatClient } from '../../src/engine/openai-chat-client.ts';
+import { chatCompletionsClient } from '../../src/env/chat-client.ts';
+import { OpenAiChatClient } from '../../src/engine/client/openai-chat-client.ts';
 import { rubric } from '../../src/env/rubric.ts';
 import type { AssistantReply, EnvContext } from '../../src/env/types.ts';
 
@@ -98,7 +98,7 @@ describe('multi-agent episodes', () => {
 
   it('a frozen opponent over /v1/chat/completions (OpenAiChatClient) plays the host role', async () => {
     const client = new OpenAiChatClient(hostServer.url);
-    const env = new GuessingGame({ guesser: {}, host: { trains: false, engine: chatCompletionsEngine(client), sampling: { temperature: 0, max_new_tokens: 20 } } });
+    const env = new GuessingGame({ guesser: {}, host: { trains: false, engine: chatCompletionsClient(client), sampling: { temperature: 0, max_new_tokens: 20 } } });
     const { samples } = await runEpisode({ env, task: { secret: 7 }, engine: new SglangClient(guesserServer.url), chat, rolloutId: 'g5', groupIndex: 0, index: 0 });
     await client.close();
     expect(samples).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('multi-agent episodes', () => {
 
   it('a chat-completions role (judge) takes turns without a ledger; a training chat role is refused', async () => {
     const asked: number[] = [];
-    const judge: ChatEngine = {
+    const judge: ChatClient = {
       async complete({ messages }) {
         asked.push(messages.length);
         const guess = Number(messages.at(-1)!.content.match(/\d+/)?.[0]);

@@ -30,7 +30,7 @@ describe('checkEnv', () => {
         return { seen: new Map([[1, 2]]) } as never;
       }
     }
-    await expect(checkEnv(new MapState(), { q: 'x' })).rejects.toThrow('createState must return JSON-serialisable state');
+    await expect(checkEnv(new MapState(), { q: 'x' })).rejects.toThrow('createState must return JSON-serializable state');
     class Empty extends Plain {
       override prompt() {
         return [];

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadChat } from '../../src/chat/chat-template.ts';
-import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
-import type { GenerateRequest, GenerateResponse } from '../../src/engine/sglang-types.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
+import type { GenerateRequest, GenerateResponse } from '../../src/protocol/sglang-types.ts';
 import { MultiTurnEnv, ToolEnv } from '../../src/env/env.ts';
 import type { AssistantReply } from '../../src/env/types.ts';
 import { runEpisode, type RunEpisodeOptions } from '../../src/env/episode.ts';
@@ -174,10 +174,10 @@ describe('runEpisode', () => {
     expect(events).toEqual(['acquire', 'score', 'release']);
 
     const failing = async () => {
-      throw new PhysarumError('PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE', 'docker is not running');
+      throw new PhysarumError('PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE', 'docker is not running');
     };
     const down = await runEpisode(base({ env: new ProbeEnv(() => 'x'), task: { mode: 'probe' }, openSandbox: failing }));
-    expect(down.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE: docker is not running' });
+    expect(down.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE: docker is not running' });
 
     const released: string[] = [];
     const broken = await runEpisode(base({

@@ -2,8 +2,8 @@
 // SglangClient → scripted SGLang server over HTTP, with the real Qwen3 tokenizer and template.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadChat } from '../../src/chat/chat-template.ts';
-import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted-server.ts';
-import { SglangClient } from '../../src/engine/sglang-client.ts';
+import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { SglangClient } from '../../src/engine/client/sglang-client.ts';
 import type { Sample } from '../../src/protocol/sample.ts';
 import { abortWorkers } from '../../src/rollout/engine-abort.ts';
 import { episodeRollout } from '../../src/rollout/episode-generate.ts';

@@ -1,6 +1,6 @@
 // Leak-proofing and typed infrastructure failures: an owner killed by SIGKILL leaves nothing
 // behind after the next start; the reaper removes dead-owner and expired containers only;
-// an absent engine and a create timeout fail typed, without leftovers.
+// an absent Docker daemon and a create timeout fail typed, without leftovers.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -87,19 +87,19 @@ describe('leak-proof cleanup', () => {
 });
 
 describe('typed infrastructure failures', () => {
-  it('fails with engine_unavailable when no engine answers (naming the cause)', async () => {
+  it('fails with docker_unavailable when no Docker daemon answers (naming the cause)', async () => {
     const pool = new SandboxPool({ docker: new Docker({ socketPath: '/nonexistent/docker.sock' }), reapIntervalMs: 0, createRetries: 0 });
     const err = await pool.acquire({}).catch((e: unknown) => e);
-    expect(err).toMatchObject({ reason: 'engine_unavailable', code: 'PHYSARUM_SANDBOX_ENGINE_UNAVAILABLE', isRetryable: true });
+    expect(err).toMatchObject({ reason: 'docker_unavailable', code: 'PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE', isRetryable: true });
     expect((err as Error).message).toMatch(/ENOENT|did not answer/);
   });
 
-  it('follows DOCKER_HOST to the engine it names', async () => {
+  it('follows DOCKER_HOST to the Docker daemon it names', async () => {
     const saved = process.env.DOCKER_HOST;
     try {
       process.env.DOCKER_HOST = 'tcp://127.0.0.1:9';
       const err = await new SandboxPool({ reapIntervalMs: 0 }).acquire({}).catch((e: unknown) => e);
-      expect(err).toMatchObject({ reason: 'engine_unavailable' });
+      expect(err).toMatchObject({ reason: 'docker_unavailable' });
       expect((err as Error).message).toContain('tcp://127.0.0.1:9');
       process.env.DOCKER_HOST = 'unix:///var/run/docker.sock';
       const pool = newPool();

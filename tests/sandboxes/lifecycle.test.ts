@@ -1,4 +1,4 @@
-// Lifecycle against the real Docker engine: acquire → exec/files → finalize → destroy, the warm
+// Lifecycle against the real Docker daemon: acquire → exec/files → finalize → destroy, the warm
 // pool, streaming, caps, timeouts, and the typed failures of a sandbox that dies under us.
 import pLimit, { type LimitFunction } from 'p-limit';
 import { describe, expect, it } from 'vitest';

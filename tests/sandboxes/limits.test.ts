@@ -1,5 +1,5 @@
 // Hardening holds against a hostile command: fork bomb, memory hog, network, writes outside the
-// workdir on a read-only root, privileges. Each runs in its own sandbox on the real engine.
+// workdir on a read-only root, privileges. Each runs in its own sandbox on the real Docker daemon.
 import { describe, expect, it } from 'vitest';
 import { SandboxError } from '../../sandboxes/index.ts';
 import { testPools } from './fixtures/pool.ts';

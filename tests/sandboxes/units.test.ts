@@ -1,4 +1,4 @@
-// Pure parts of the sandbox layer, no engine: spec parsing, the apt-mirror reader, Docker's log
+// Pure parts of the sandbox layer, no Docker daemon: spec parsing, the apt-mirror reader, Docker's log
 // framing, the cross-process build lock.
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +71,7 @@ describe('demuxLogs', () => {
 });
 
 describe('withFileLock', () => {
-  it('serialises holders and takes over a lock whose holder died', async () => {
+  it('serializes holders and takes over a lock whose holder died', async () => {
     const lock = path.join(mkdtempSync(path.join(tmpdir(), 'lock-')), 'l.lock');
     const order: string[] = [];
     await Promise.all([

@@ -92,7 +92,7 @@ describe('renderTraceHtml', () => {
     expect(card).toMatch(/>13<\/i><\/span><b class="mk rb">response ▸<\/b><span class="g s"/);
   });
 
-  it('summarises the set and gives every card the attributes the filters read', () => {
+  it('summarizes the set and gives every card the attributes the filters read', () => {
     const samples = [
       sample(),
       sample({ index: 1, rolloutId: 'r0', forkIndex: 1, metadata: { forkCount: 2, forkReason: 'template dropped reasoning' }, reward: 0 }),

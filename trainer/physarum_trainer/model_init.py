@@ -1,4 +1,4 @@
-"""`python -m physarum_trainer.model_init`: a tiny randomly initialised Qwen3 checkpoint (HF files)
+"""`python -m physarum_trainer.model_init`: a tiny randomly initialized Qwen3 checkpoint (HF files)
 plus the matching GGUF, with no downloads. `physarum model init` (TypeScript CLI) calls this."""
 from __future__ import annotations
 

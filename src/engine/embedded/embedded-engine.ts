@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { LlamaModel, Token } from 'node-llama-cpp';
-import type { FinishReason, PauseMode, SamplingParams } from '../sglang-types.ts';
+import type { FinishReason, PauseMode, SamplingParams } from '../../protocol/sglang-types.ts';
 import { disposeLlama, loadLlama, type LlamaLoadOptions, type LoadedLlama } from './llama-runtime.ts';
 import { PauseGate } from './pause-gate.ts';
 import { runGeneration, type GenerationProgress, type GenerationResult } from './run-generation.ts';

@@ -4,10 +4,10 @@
  * JSON shapes, either as one body or as cumulative SSE chunks.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { expandGenerateRequest } from '../generate-batch.ts';
-import { SseWriter } from '../sse.ts';
-import type { GenerateRequest, GenerateResponse, LogprobTuple, SamplingParams } from '../sglang-types.ts';
-import { batchShape, validateGenerateRequest } from '../sglang-validate.ts';
+import { expandGenerateRequest } from '../server/generate-batch.ts';
+import { SseWriter } from '../client/sse.ts';
+import type { GenerateRequest, GenerateResponse, LogprobTuple, SamplingParams } from '../../protocol/sglang-types.ts';
+import { batchShape, validateGenerateRequest } from '../server/sglang-validate.ts';
 import type { EmbeddedEngine, ItemResult } from './embedded-engine.ts';
 import type { GenerationProgress } from './run-generation.ts';
 import { BadGenerateRequest } from './sampling-plan.ts';

@@ -6,7 +6,7 @@
  * so it is the probability the token was actually drawn with.
  */
 import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp';
-import type { FinishReason } from '../sglang-types.ts';
+import type { FinishReason } from '../../protocol/sglang-types.ts';
 import { commonPrefixLength } from './slot-pool.ts';
 import { firstEntries, lookUp } from './distribution.ts';
 import { evaluatePromptLogprobs, type InputLogprobs } from './input-logprobs.ts';

@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { TokenBias, type LlamaModel, type Token } from 'node-llama-cpp';
-import type { SamplingParams } from '../sglang-types.ts';
+import type { SamplingParams } from '../../protocol/sglang-types.ts';
 import type { SamplingPlan } from './run-generation.ts';
 import { StopMatcher } from './stop-matcher.ts';
 

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { PauseMode } from '../sglang-types.ts';
+import type { PauseMode } from '../../protocol/sglang-types.ts';
 import { EmbeddedEngine, type EmbeddedEngineOptions } from './embedded-engine.ts';
 import { handleGenerate } from './generate-route.ts';
 import { SessionStore } from './sessions.ts';

@@ -4,7 +4,7 @@
  * from the slot pool's prefix matching, so a session is only bookkeeping of token histories.
  */
 import { randomUUID } from 'node:crypto';
-import type { SessionParams } from '../sglang-types.ts';
+import type { SessionParams } from '../../protocol/sglang-types.ts';
 import { BadGenerateRequest } from './sampling-plan.ts';
 
 interface SessionNode {

@@ -1,5 +1,5 @@
 /**
- * Tiny randomly initialised models, made locally with no downloads: the TypeScript face of
+ * Tiny randomly initialized models, made locally with no downloads: the TypeScript face of
  * `physarum_trainer.model_init` (Python: transformers writes the HF checkpoint, gguf-py the GGUF).
  */
 import { spawn } from 'node:child_process';
