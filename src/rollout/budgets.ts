@@ -7,12 +7,14 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { InvalidInputError } from '../protocol/errors.ts';
 
-export type BudgetStage = 'sandboxCreate' | 'sandboxExec' | 'model' | 'verify';
-export const BUDGET_STAGES: readonly BudgetStage[] = ['sandboxCreate', 'sandboxExec', 'model', 'verify'];
+export type BudgetStage = 'episode' | 'sandboxCreate' | 'sandboxExec' | 'model' | 'verify';
+export const BUDGET_STAGES: readonly BudgetStage[] = ['episode', 'sandboxCreate', 'sandboxExec', 'model', 'verify'];
 
 export type BudgetLimits = Record<BudgetStage, number>;
 
 export const DEFAULT_BUDGET_LIMITS: Readonly<BudgetLimits> = Object.freeze({
+  // Whole episodes in flight (each may hold a sandbox); unlimited unless a caller bounds it.
+  episode: Number.POSITIVE_INFINITY,
   sandboxCreate: 8,
   sandboxExec: 64,
   // slime's --sglang-server-concurrency default, per engine.
@@ -39,6 +41,7 @@ export function createBudgets(limits: Partial<BudgetLimits> = {}): ConcurrencyBu
       throw new InvalidInputError(`concurrency budget "${stage}" must be a positive integer, got ${limit}`);
   }
   const limiters = {
+    episode: pLimit(resolved.episode),
     sandboxCreate: pLimit(resolved.sandboxCreate),
     sandboxExec: pLimit(resolved.sandboxExec),
     model: pLimit(resolved.model),

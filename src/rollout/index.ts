@@ -4,8 +4,10 @@ export type { BudgetLimits, BudgetStage, ConcurrencyBudgets, StageUsage } from '
 export { parseDataPath, resolveSlice } from './data-path.ts';
 export type { DataPath, RowSlice } from './data-path.ts';
 export { EngineAbortError, abortWorkers } from './engine-abort.ts';
-export { defaultTask, episodeRollout } from './episode-generate.ts';
-export type { EpisodeRolloutOptions, SandboxLease } from './episode-generate.ts';
+export { defaultTask, envGroupGenerate } from './env-group-generate.ts';
+export type { EnvGroupGenerateOptions, EnvRolloutHooks } from './env-group-generate.ts';
+export { envSandboxes } from './env-sandboxes.ts';
+export type { EnvSandboxes } from './env-sandboxes.ts';
 export type { EngineAbort, WorkerAbortFailure } from './engine-abort.ts';
 export {
   ZERO_STD_EPSILON,
@@ -33,15 +35,21 @@ export type {
 } from './hooks.ts';
 export { maskStalePrefix } from './off-policy-mask.ts';
 export { perSampleGenerate } from './per-sample-generate.ts';
-export { PromptRecord, promptFromRow } from './prompt-record.ts';
+export { PromptRecord, promptFromRow, taskFromRow } from './prompt-record.ts';
 export type { DatasetKeys } from './prompt-record.ts';
 export { readPromptRows } from './prompt-rows.ts';
 export type { RawRow } from './prompt-rows.ts';
-export { PromptSource, PromptSourceState } from './prompt-source.ts';
-export type { DrawnPrompt, PromptSourceOptions } from './prompt-source.ts';
+export { PromptSource, PromptSourceState, readPromptRecords } from './prompt-source.ts';
+export type { DrawnPrompt, PromptSourceOptions, ReadRecordsOptions } from './prompt-source.ts';
 export { RolloutManager, RolloutManagerState } from './rollout-manager.ts';
 export type { FinishedGroup, GroupSink, RolloutManagerOptions } from './rollout-manager.ts';
 export { RolloutStepError } from './rollout-errors.ts';
+export { rolloutDataset } from './rollout-dataset.ts';
+export type { RolloutDatasetOptions, RolloutDatasetResult } from './rollout-dataset.ts';
+export { addToTally, emptyTally, formatTally } from './sample-tally.ts';
+export type { SampleTally } from './sample-tally.ts';
+export { openSamplesFile } from './samples-file.ts';
+export type { SamplesFile } from './samples-file.ts';
 export { mulberry32, seededPermutation } from './seeded-shuffle.ts';
 export { formatCounts, formatReport } from './step-report.ts';
 export type { StatusCounts, StepReport } from './step-report.ts';

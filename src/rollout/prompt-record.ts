@@ -4,6 +4,7 @@
  * key in the message, so a bad line in a million-row file is found without bisecting.
  */
 import { z } from 'zod';
+import { parseTask } from '../env/task.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import { ChatMessageRecord } from '../protocol/sample.ts';
 import type { RawRow } from './prompt-rows.ts';
@@ -76,6 +77,15 @@ export function promptFromRow(raw: RawRow, keys: DatasetKeys = {}): PromptRecord
   if (keys.labelKey !== undefined && row[keys.labelKey] !== undefined) record.label = row[keys.labelKey];
   if (tools) record.tools = tools;
   return record;
+}
+
+/**
+ * An env task row as a record: the row, checked with the env's task schema. A bad row names its
+ * file, its row (the line, for jsonl, as an editor shows it; the index, for parquet) and the field.
+ */
+export function taskFromRow<T>(raw: RawRow, taskSchema: z.ZodType<T>): PromptRecord {
+  const task = parseTask(taskSchema, raw.value, { row: raw.line ?? raw.row, source: raw.file });
+  return { id: `${raw.file}#${raw.row}`, task, metadata: {} };
 }
 
 function parseMaybeJson(value: unknown, onError: () => never): unknown {

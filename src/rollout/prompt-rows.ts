@@ -1,5 +1,6 @@
 /**
- * Raw rows of a prompt file (.jsonl or .parquet), after the `@[a:b]` slice. Rows keep their
+ * The one reader of data files: raw rows of a .jsonl or .parquet file, after the `@[a:b]` slice
+ * (prompt rows and env task rows alike; `readPromptRecords` turns them into records). Rows keep their
  * position in the file so every later error can name "file row N". Values are made
  * JSON-serializable here (parquet int64 arrives as bigint) because prompts travel into carried
  * partial groups, the Data Buffer and checkpoints.
@@ -26,7 +27,7 @@ export async function readPromptRows(spec: string, options: { signal?: AbortSign
   const ext = path.extname(file).toLowerCase();
   if (ext === '.jsonl') return readJsonl(file, slice, options.signal);
   if (ext === '.parquet') return readParquet(file, slice, options.signal);
-  throw new InvalidInputError(`prompt data "${file}": unsupported extension "${ext}" (expected .jsonl or .parquet)`);
+  throw new InvalidInputError(`data file '${file}': unsupported extension "${ext}" (expected .jsonl or .parquet)`);
 }
 
 async function readJsonl(file: string, slice: Parameters<typeof resolveSlice>[0], signal?: AbortSignal): Promise<RawRow[]> {
@@ -62,8 +63,8 @@ async function readParquet(file: string, slice: Parameters<typeof resolveSlice>[
   } catch (error) {
     if (PhysarumError.isInstance(error)) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InvalidInputError(`prompt data "${file}" does not exist`, { cause: error });
-    throw new InvalidInputError(`prompt data "${file}": cannot read parquet: ${(error as Error).message}`, { cause: error });
+    if (code !== undefined) throw new InvalidInputError(`cannot read data file '${file}': ${code}`, { cause: error });
+    throw new InvalidInputError(`data file '${file}': cannot read parquet: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -73,8 +74,7 @@ async function readFileOrThrow(file: string, signal?: AbortSignal): Promise<stri
   } catch (error) {
     throwIfAborted(signal);
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InvalidInputError(`prompt data "${file}" does not exist`, { cause: error });
-    throw new InvalidInputError(`prompt data "${file}": cannot read: ${(error as Error).message}`, { cause: error });
+    throw new InvalidInputError(`cannot read data file '${file}': ${code ?? (error as Error).message}`, { cause: error });
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
-import { promptFromRow, type DatasetKeys, type PromptRecord } from './prompt-record.ts';
+import { promptFromRow, taskFromRow, type DatasetKeys, type PromptRecord } from './prompt-record.ts';
 import { readPromptRows } from './prompt-rows.ts';
 import { seededPermutation } from './seeded-shuffle.ts';
 
@@ -29,6 +29,26 @@ export interface DrawnPrompt {
   datasetIndex: number;
 }
 
+export interface ReadRecordsOptions {
+  /** How prompt rows map to records (slime's --input-key and friends). */
+  keys?: DatasetKeys;
+  /** Rows are env tasks: each is checked with this schema at load time (`keys` are not used). */
+  taskSchema?: z.ZodType;
+  signal?: AbortSignal;
+}
+
+/**
+ * The records of a .jsonl/.parquet file (with an optional `@[a:b]` slice): prompts read through
+ * slime-style keys, or env task rows checked against `taskSchema`. An empty file or slice, a row
+ * that is not JSON and a row that fails its schema each fail here, naming the file and row.
+ */
+export async function readPromptRecords(spec: string, options: ReadRecordsOptions = {}): Promise<PromptRecord[]> {
+  const rows = await readPromptRows(spec, { signal: options.signal });
+  if (rows.length === 0) throw new InvalidInputError(`data file '${spec}' has no rows`);
+  const { taskSchema } = options;
+  return rows.map((row) => (taskSchema ? taskFromRow(row, taskSchema) : promptFromRow(row, options.keys)));
+}
+
 export class PromptSource {
   readonly records: readonly PromptRecord[];
   readonly shuffle: boolean;
@@ -49,17 +69,9 @@ export class PromptSource {
     this.#order = this.#orderFor(0);
   }
 
-  /** Load a .jsonl/.parquet file (with an optional `@[a:b]` slice) through slime-style keys. */
-  static async fromFile(
-    spec: string,
-    options: PromptSourceOptions & { keys?: DatasetKeys; signal?: AbortSignal } = {},
-  ): Promise<PromptSource> {
-    const rows = await readPromptRows(spec, { signal: options.signal });
-    if (rows.length === 0) throw new InvalidInputError(`prompt data "${spec}" has no rows`);
-    return new PromptSource(
-      rows.map((row) => promptFromRow(row, options.keys)),
-      options,
-    );
+  /** Load a .jsonl/.parquet file (with an optional `@[a:b]` slice); see `readPromptRecords`. */
+  static async fromFile(spec: string, options: PromptSourceOptions & ReadRecordsOptions = {}): Promise<PromptSource> {
+    return new PromptSource(await readPromptRecords(spec, options), options);
   }
 
   get epoch(): number {

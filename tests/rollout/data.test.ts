@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { PhysarumError } from '../../src/protocol/errors.ts';
 import { parseDataPath, resolveSlice } from '../../src/rollout/data-path.ts';
 import { readPromptRows } from '../../src/rollout/prompt-rows.ts';
-import { PromptSource } from '../../src/rollout/prompt-source.ts';
+import { PromptSource, readPromptRecords } from '../../src/rollout/prompt-source.ts';
+import { z } from 'zod';
 import { seededPermutation } from '../../src/rollout/seeded-shuffle.ts';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
@@ -106,9 +107,29 @@ describe('jsonl prompts', () => {
   });
 
   it('fails clearly on a missing file, an unknown extension and an empty slice', async () => {
-    await expect(PromptSource.fromFile(path.join(dir, 'absent.jsonl'))).rejects.toThrow(/absent\.jsonl" does not exist/);
+    await expect(PromptSource.fromFile(path.join(dir, 'absent.jsonl'))).rejects.toThrow(/^cannot read data file '.*absent\.jsonl': ENOENT$/);
     await expect(PromptSource.fromFile(path.join(dir, 'x.csv'))).rejects.toThrow(/unsupported extension "\.csv"/);
     await expect(PromptSource.fromFile(`${tenRows}@[5:5]`)).rejects.toThrow(/has no rows/);
+  });
+});
+
+describe('env task rows', () => {
+  const schema = z.object({ numbers: z.array(z.number().int()).min(2), target: z.number().int().positive() });
+
+  it('keeps each checked row as the record task, with defaults applied by the schema', async () => {
+    const file = writeJsonl('tasks.jsonl', ['{"numbers":[1,2],"target":3}', '', '{"numbers":[4,5],"target":9}']);
+    const records = await readPromptRecords(file, { taskSchema: schema.extend({ level: z.number().default(1) }) });
+    expect(records).toEqual([
+      { id: `${file}#0`, task: { numbers: [1, 2], target: 3, level: 1 }, metadata: {} },
+      { id: `${file}#1`, task: { numbers: [4, 5], target: 9, level: 1 }, metadata: {} },
+    ]);
+  });
+
+  it('names the file, the line of a bad jsonl row and its field; an empty file has no rows', async () => {
+    const file = writeJsonl('bad-tasks.jsonl', ['{"numbers":[1,2],"target":3}', '', '{"numbers":[1,2],"target":-4}']);
+    await expect(readPromptRecords(file, { taskSchema: schema })).rejects.toThrow(`invalid task at ${file} row 3: field 'target': Too small`);
+    await expect(readPromptRecords(writeJsonl('empty.jsonl', ['']), { taskSchema: schema })).rejects.toThrow(/^data file '.*empty\.jsonl' has no rows$/);
+    await expect(readPromptRecords(path.join(dir, 'absent.jsonl'), { taskSchema: schema })).rejects.toThrow(/^cannot read data file '.*absent\.jsonl': ENOENT$/);
   });
 });
 
@@ -151,7 +172,7 @@ describe('parquet prompts (written by pyarrow)', () => {
   it('reports a corrupt parquet file as invalid input naming it', async () => {
     const file = path.join(dir, 'corrupt.parquet');
     writeFileSync(file, 'PAR1 this is not parquet PAR1');
-    await expect(PromptSource.fromFile(file)).rejects.toThrow(/corrupt\.parquet": cannot read parquet/);
+    await expect(PromptSource.fromFile(file)).rejects.toThrow(/corrupt\.parquet': cannot read parquet/);
   });
 });
 

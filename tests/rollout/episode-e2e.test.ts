@@ -6,7 +6,7 @@ import { startScriptedServer, type ScriptedServer } from '../../src/engine/scrip
 import { SglangClient } from '../../src/engine/client/sglang-client.ts';
 import type { Sample } from '../../src/protocol/sample.ts';
 import { abortWorkers } from '../../src/rollout/engine-abort.ts';
-import { episodeRollout } from '../../src/rollout/episode-generate.ts';
+import { envGroupGenerate } from '../../src/rollout/env-group-generate.ts';
 import { promptFromRow } from '../../src/rollout/prompt-record.ts';
 import { PromptSource } from '../../src/rollout/prompt-source.ts';
 import { RolloutManager, type FinishedGroup } from '../../src/rollout/rollout-manager.ts';
@@ -48,7 +48,7 @@ describe('rollout manager over the real episode runner', () => {
     const env = new CountdownEnv();
     const records = tasks.map((task, row) => promptFromRow({ file: 'tasks', row, value: task }, { inputKey: null }));
     const accepted: FinishedGroup[] = [];
-    const { generate, rewardGroup } = episodeRollout({ env, engine: client, chat, sampling: { max_new_tokens: 2048, temperature: 0 } });
+    const { generate, rewardGroup } = envGroupGenerate({ env, engine: client, chat, sampling: { max_new_tokens: 2048, temperature: 0 } });
     const manager = new RolloutManager({
       source: new PromptSource(records, { numEpochs: 1 }),
       nSamplesPerPrompt: 2,

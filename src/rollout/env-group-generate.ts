@@ -1,50 +1,56 @@
 /**
- * The default generate: run the env's episode for every slot of a group (`runEpisode`), resuming
- * from the runner's snapshot when a group was carried over, with model calls inside the `model`
- * budget and sandbox acquisition inside `sandboxCreate`. The env rubric's group functions become
- * the manager's group reward, so they run once the whole group is in, resumed slots included.
+ * The generate hook of an env: every slot of a group is one episode of the env (`runEpisode`)
+ * against one engine, resumed from the runner's snapshot when a group was carried over. Each
+ * episode runs inside the `episode` budget, its /generate calls inside `model` and its sandbox
+ * lease inside `sandboxCreate`. The env rubric's group functions become the manager's group
+ * reward, so they run once the whole group is in, resumed slots included.
+ *
+ * This is what `physarum rollout`, `physarum demo` and a training driver hand to RolloutManager.
  */
+import type { LimitFunction } from 'p-limit';
 import { asAgents, type GenerateEngine } from '../env/agents.ts';
 import type { EpisodeSnapshot } from '../env/episode-snapshot.ts';
 import { runEpisode, type RunEpisodeOptions } from '../env/episode.ts';
-import { scoreGroup } from '../env/rubric.ts';
-import { parseTask } from '../env/task.ts';
 import { VerifierError } from '../env/errors.ts';
-import type { LimitFunction } from 'p-limit';
+import { scoreGroup } from '../env/rubric.ts';
+import type { SandboxLeases } from '../env/sandbox-lease.ts';
+import { parseTask } from '../env/task.ts';
+import type { Sample } from '../protocol/sample.ts';
+import type { ConcurrencyBudgets } from './budgets.ts';
 import type { GroupGenerateHook, GroupRewardHook } from './hooks.ts';
 import { perSampleGenerate } from './per-sample-generate.ts';
 import type { PromptRecord } from './prompt-record.ts';
 
-export interface SandboxLease {
-  sandbox: unknown;
-  release(): Promise<void>;
-}
-
-export interface EpisodeRolloutOptions
-  extends Omit<RunEpisodeOptions, 'task' | 'rolloutId' | 'groupIndex' | 'index' | 'signal' | 'resume' | 'sandbox'> {
+export interface EnvGroupGenerateOptions
+  extends Omit<RunEpisodeOptions, 'task' | 'rolloutId' | 'groupIndex' | 'index' | 'signal' | 'resume' | 'sandboxes'> {
   /** The env task of a prompt (default: `record.task`, else `{ prompt, label, metadata }`). */
   toTask?: (record: PromptRecord) => unknown;
   /**
-   * One sandbox per episode, released when it ends. A resumed episode gets a fresh sandbox, so
-   * envs whose sandbox holds state should not use partial rollout unless the provider restores it.
+   * One sandbox per episode (see `envSandboxes`), released after scoring. A resumed episode gets
+   * a fresh sandbox, so envs whose sandbox holds state should not use partial rollout unless the
+   * provider restores it.
    */
-  acquireSandbox?: (context: { prompt: PromptRecord; slot: number; signal: AbortSignal }) => Promise<SandboxLease>;
+  sandboxes?: SandboxLeases;
+  /** Called with each finished episode's samples (progress bars, dashboards). */
+  onEpisode?: (samples: readonly Sample[]) => void;
+}
+
+/** What to spread into `RolloutManagerOptions`: the generate hook, and the group reward when the rubric has one. */
+export interface EnvRolloutHooks {
+  generate: GroupGenerateHook;
+  rewardGroup?: GroupRewardHook;
 }
 
 export function defaultTask(record: PromptRecord): unknown {
   return record.task !== undefined ? record.task : { prompt: record.prompt, label: record.label, metadata: record.metadata };
 }
 
-/** `generate` (and, when the env's rubric has group functions, `rewardGroup`) for a RolloutManager. */
-export function episodeRollout(options: EpisodeRolloutOptions): { generate: GroupGenerateHook; rewardGroup?: GroupRewardHook } {
-  const { toTask = defaultTask, acquireSandbox, engine, ...episodeOptions } = options;
+export function envGroupGenerate(options: EnvGroupGenerateOptions): EnvRolloutHooks {
+  const { toTask = defaultTask, sandboxes, onEpisode, engine, ...episodeOptions } = options;
   const program = asAgents(options.env);
 
-  const generate = perSampleGenerate(async (context) => {
-    const lease = acquireSandbox
-      ? await context.budgets.sandboxCreate(() => acquireSandbox({ prompt: context.prompt, slot: context.slot, signal: context.signal }))
-      : undefined;
-    try {
+  const generate = perSampleGenerate((context) =>
+    context.budgets.episode(async () => {
       const result = await runEpisode({
         ...episodeOptions,
         engine: withinBudget(engine, context.budgets.model),
@@ -54,13 +60,12 @@ export function episodeRollout(options: EpisodeRolloutOptions): { generate: Grou
         index: context.index,
         signal: context.signal,
         ...(context.resume?.snapshot !== undefined ? { resume: context.resume.snapshot as EpisodeSnapshot } : {}),
-        ...(lease ? { sandbox: lease.sandbox } : {}),
+        ...(sandboxes ? { sandboxes: leaseWithinBudget(sandboxes, context.budgets) } : {}),
       });
+      onEpisode?.(result.samples);
       return { samples: result.samples, snapshot: result.snapshot };
-    } finally {
-      await lease?.release();
-    }
-  });
+    }),
+  );
 
   if (program.rubric.groupFunctions.length === 0) return { generate };
   const rewardGroup: GroupRewardHook = async (samples, context) => {
@@ -77,4 +82,8 @@ export function episodeRollout(options: EpisodeRolloutOptions): { generate: Grou
 /** Every /generate of the episode waits for a slot of the `model` budget. */
 function withinBudget(engine: GenerateEngine, limit: LimitFunction): GenerateEngine {
   return { generate: (request, options) => limit(() => engine.generate(request, options)) };
+}
+
+function leaseWithinBudget(sandboxes: SandboxLeases, budgets: ConcurrencyBudgets): SandboxLeases {
+  return { lease: (signal) => budgets.sandboxCreate(() => sandboxes.lease(signal)) };
 }

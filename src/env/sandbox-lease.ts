@@ -1,0 +1,17 @@
+/**
+ * How an episode gets its sandbox: a lease, taken when the episode starts and given back after it
+ * is scored (rubrics may grade inside the sandbox). Who lends them (a Docker pool, a test double)
+ * is the caller's business; the episode runner only leases and releases.
+ */
+
+/** One sandbox lent to one episode. */
+export interface SandboxLease<TSandbox = unknown> {
+  sandbox: TSandbox;
+  /** Gives the sandbox back; called once, after scoring. */
+  release(): Promise<void>;
+}
+
+/** Lends one sandbox per episode. A lease that fails ends the episode as `sandbox_error`. */
+export interface SandboxLeases<TSandbox = unknown> {
+  lease(signal: AbortSignal): Promise<SandboxLease<TSandbox>>;
+}
