@@ -18,7 +18,7 @@ const bashInput = z.object({
 });
 
 export function bashTool({ timeoutMs = 120_000, maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS }: BashToolOptions = {}) {
-  return tool<typeof bashInput, Sandbox, any>({
+  return tool({
     description:
       'Run a bash command in the sandbox, starting in the working directory. Each call is a fresh shell ' +
       '(cd and variables do not persist; chain with &&). Returns stdout, stderr and the exit code.',

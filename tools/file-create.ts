@@ -9,7 +9,7 @@ const createInput = z.object({
   file_text: z.string().describe('The complete content of the file'),
 });
 
-export const create = tool<typeof createInput, Sandbox, any>({
+export const create = tool({
   description: 'Create a file with the given content (parent directories are created). An existing file is overwritten.',
   inputSchema: createInput,
   async execute({ path, file_text }, ctx: SandboxToolContext) {

@@ -28,7 +28,7 @@ export function occurrences(text: string, needle: string): number[] {
   return at;
 }
 
-export const strReplace = tool<typeof strReplaceInput, Sandbox, any>({
+export const strReplace = tool({
   description: 'Edit a file by replacing old_str, which must occur exactly once, with new_str. Returns the edited region with line numbers.',
   inputSchema: strReplaceInput,
   async execute({ path, old_str, new_str }, ctx: SandboxToolContext) {

@@ -17,7 +17,7 @@ const viewInput = z.object({
 });
 
 export function viewTool({ maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS }: { maxOutputChars?: number } = {}) {
-  return tool<typeof viewInput, Sandbox, any>({
+  return tool({
     description: 'View a file with line numbers (optionally only view_range), or list a directory two levels deep (hidden entries skipped).',
     inputSchema: viewInput,
     async execute({ path, view_range }, ctx: SandboxToolContext) {

@@ -17,7 +17,7 @@ const pythonInput = z.object({
 });
 
 export function pythonTool({ timeoutMs = 120_000, maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS, interpreter = 'python3' }: PythonToolOptions = {}) {
-  return tool<typeof pythonInput, Sandbox, any>({
+  return tool({
     description: 'Run a Python 3 program in the sandbox, in the working directory. Returns what it prints, errors and the exit code.',
     inputSchema: pythonInput,
     async execute({ code }, ctx: SandboxToolContext) {
