@@ -1,7 +1,6 @@
 /** `bash`: run a shell command in the sandbox's workdir. Each call is a fresh `bash -c`. */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { sandboxOf, type SandboxToolContext } from './context.ts';
 import { DEFAULT_MAX_OUTPUT_CHARS, formatExecResult } from './output.ts';
 

@@ -1,7 +1,7 @@
 /** `create`: write a whole file (parents created), replacing it if it exists. */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import { SandboxFileError, type Sandbox } from '../sandboxes/index.ts';
+import { SandboxFileError } from '../sandboxes/index.ts';
 import { fileErrorResult, sandboxOf, type SandboxToolContext } from './context.ts';
 
 const createInput = z.object({

@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { fileErrorResult, sandboxOf, toolError, type SandboxToolContext } from './context.ts';
 import { numberLines } from './output.ts';
 

@@ -1,7 +1,6 @@
 /** `view`: a file with line numbers (optionally a line range), or a directory's tree two levels deep. */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { fileErrorResult, sandboxOf, toolError, type SandboxToolContext } from './context.ts';
 import { clip, DEFAULT_MAX_OUTPUT_CHARS, numberLines } from './output.ts';
 

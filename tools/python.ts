@@ -1,7 +1,6 @@
 /** `python`: run a Python 3 program in the sandbox (the code goes in on stdin, not a file). */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { sandboxOf, type SandboxToolContext } from './context.ts';
 import { DEFAULT_MAX_OUTPUT_CHARS, formatExecResult } from './output.ts';
 

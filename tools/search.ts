@@ -1,7 +1,6 @@
 /** `find` (files by name) and `grep` (lines by regex), read-only, `.git` skipped, output bounded. */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { sandboxOf, toolError, type SandboxToolContext } from './context.ts';
 
 const MAX_RESULTS = 200;
