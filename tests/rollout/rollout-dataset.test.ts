@@ -33,7 +33,7 @@ describe('rolloutDataset', () => {
     expect(report.samples).toMatchObject({ count: 15, statuses: { completed: 14, sandbox_error: 1 }, rewarded: 14, turnsMean: expect.any(Number) });
     // Rewards 0,1,2 per group, group 2 without its slot 0: (5*3 - 0) / 14.
     expect(report.samples.rewardMean).toBeCloseTo(15 / 14);
-    expect(formatReport(report)).toMatch(/^step 0: accepted 5\/5, .*failed sandbox_error=1.*\nsamples: 15  reward mean: 1\.071 .*\nstatus: completed=14 sandbox_error=1\n/);
+    expect(formatReport(report)).toMatch(/^step 0: accepted 5\/5, .*failed sandbox_error=1.*\nsamples: 15 {2}reward mean: 1\.071 .*\nstatus: completed=14 sandbox_error=1\n/);
   });
 
   it('on interrupt, the episodes in flight still reach onGroup as aborted samples and the report covers them', async () => {
