@@ -1,8 +1,9 @@
 /**
  * Framework overhead of the episode runner. Side by side against one scripted SGLang server with a
  * fixed 20 ms latency per request:
- *   framework — 256 concurrent countdown episodes through runEpisode (ledger, template, parser,
- *               tools, rubric, Sample validation), counting model turns per second;
+ *   framework — 256 concurrent countdown episodes through RolloutManager (rolloutDataset with
+ *               envGroupGenerate: budgets, group bookkeeping, Sample validation, and per episode
+ *               the ledger, template, parser, tools and rubric), counting model turns per second;
  *   bare      — the very same /generate requests (recorded from the framework run), replayed by
  *               256 concurrent loops that do nothing else, counting requests per second.
  * ratio = framework turns/s ÷ bare requests/s (1.0 = the framework costs nothing).
@@ -23,12 +24,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import pLimit from 'p-limit';
 import { loadChat } from '../src/chat/chat-template.ts';
 import { startScriptedServer } from '../src/engine/scripted/server.ts';
 import { SglangClient } from '../src/engine/client/sglang-client.ts';
 import type { GenerateRequest, GenerateResponse } from '../src/protocol/sglang-types.ts';
-import { runEpisode } from '../src/env/episode.ts';
+import { envGroupGenerate } from '../src/rollout/env-group-generate.ts';
+import { taskFromRow } from '../src/rollout/prompt-record.ts';
+import { rolloutDataset } from '../src/rollout/rollout-dataset.ts';
 import { CountdownEnv } from '../envs/countdown/index.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -59,23 +61,27 @@ function add(total: { requests: number; seconds: number }, run: { requests: numb
   total.seconds += run.seconds;
 }
 
+/** Requests of one episode share their first `prefix` tokens (the prompt up to the task). */
+const episodeKey = (request: GenerateRequest, prefix: number): string => (request.input_ids as number[]).slice(0, prefix).join(',');
+
 async function measure(url: string, tasks: Task[], chat: Chat, rounds: number, passes: number, label: string) {
   const client = new SglangClient(url, { connections: tasks.length });
   const env = new CountdownEnv();
-  const framework = async (engineFor: (episode: number) => Engine = () => client): Promise<{ turns: number; seconds: number }> => {
+  const records = tasks.map((task, row) => taskFromRow({ file: 'bench', row, value: task }, env.taskSchema));
+  const framework = async (engine: Engine = client): Promise<{ turns: number; seconds: number }> => {
     let turns = 0;
     const started = performance.now();
-    const limit = pLimit(tasks.length);
-    await Promise.all(
-      tasks.map((task, i) =>
-        limit(async () => {
-          const engine = engineFor(i);
-          const { samples, metrics } = await runEpisode({ env, task, engine, chat, sampling: { max_new_tokens: 256 }, rolloutId: `b-${i}`, groupIndex: i, index: i });
-          if (samples[0]!.status !== 'completed') throw new Error(`episode ${i} ended ${samples[0]!.status}: ${samples[0]!.statusReason}`);
-          turns += metrics.turns ?? 0;
-        }),
-      ),
-    );
+    const { report } = await rolloutDataset({
+      records,
+      nSamples: 1,
+      onGroup: ({ samples }) => {
+        const sample = samples[0]!;
+        if (sample.status !== 'completed') throw new Error(`episode ${sample.groupIndex} ended ${sample.status}: ${sample.statusReason}`);
+        turns += sample.turns;
+      },
+      ...envGroupGenerate({ env, engine, chat, sampling: { max_new_tokens: 256 } }),
+    });
+    if (report.accepted !== tasks.length) throw new Error(`the manager accepted ${report.accepted} of ${tasks.length} groups`);
     return { turns, seconds: (performance.now() - started) / 1000 };
   };
   const bare = async (requests: GenerateRequest[][]): Promise<{ requests: number; seconds: number }> => {
@@ -92,21 +98,29 @@ async function measure(url: string, tasks: Task[], chat: Chat, rounds: number, p
     return { requests: count, seconds: (performance.now() - started) / 1000 };
   };
 
-  const recorded: GenerateRequest[][] = tasks.map(() => []);
-  const responses: GenerateResponse[][] = tasks.map(() => []);
   // Warm-up (JIT, connections, tokenizer caches) that records every request and response.
-  await framework((i) => ({
+  const log: Array<{ request: GenerateRequest; response: GenerateResponse }> = [];
+  await framework({
     async generate(request, options) {
-      recorded[i]!.push(structuredClone(request));
       const response = (await client.generate(request, options)) as GenerateResponse;
-      responses[i]!.push(structuredClone(response));
+      log.push({ request: structuredClone(request), response: structuredClone(response) });
       return response;
     },
-  }));
+  });
+  // Sort the log into episodes: a turn's input extends the previous turn's, and the shortest
+  // input (a first turn) ends where the tasks start to differ.
+  const prefix = Math.min(...log.map((entry) => (entry.request.input_ids as number[]).length));
+  const episodes = new Map<string, typeof log>();
+  for (const entry of log) {
+    const key = episodeKey(entry.request, prefix);
+    episodes.set(key, [...(episodes.get(key) ?? []), entry]);
+  }
+  if (episodes.size !== tasks.length) throw new Error(`recorded ${episodes.size} episodes, expected ${tasks.length}`);
+  const recorded = [...episodes.values()].map((entries) => entries.map((entry) => entry.request));
   // The runner alone: the same episodes answered from the recording, in memory.
-  const replay = (i: number): Engine => {
-    let turn = 0;
-    return { generate: async () => structuredClone(responses[i]![turn++]!) };
+  const answers = new Map(log.map((entry) => [`${episodeKey(entry.request, prefix)}|${(entry.request.input_ids as number[]).length}`, entry.response]));
+  const replay: Engine = {
+    generate: async (request) => structuredClone(answers.get(`${episodeKey(request, prefix)}|${(request.input_ids as number[]).length}`)!),
   };
   const alone: number[] = [];
   for (let i = 0; i < 3; i++) {

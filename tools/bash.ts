@@ -1,7 +1,6 @@
 /** `bash`: run a shell command in the sandbox's workdir. Each call is a fresh `bash -c`. */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { sandboxOf, type SandboxToolContext } from './context.ts';
 import { DEFAULT_MAX_OUTPUT_CHARS, formatExecResult } from './output.ts';
 
@@ -18,7 +17,7 @@ const bashInput = z.object({
 });
 
 export function bashTool({ timeoutMs = 120_000, maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS }: BashToolOptions = {}) {
-  return tool<typeof bashInput, Sandbox, any>({
+  return tool({
     description:
       'Run a bash command in the sandbox, starting in the working directory. Each call is a fresh shell ' +
       '(cd and variables do not persist; chain with &&). Returns stdout, stderr and the exit code.',

@@ -8,7 +8,7 @@ import { PhysarumError } from '../src/protocol/errors.ts';
 import type { ToolContext, ToolResult } from '../src/env/tool.ts';
 import { SandboxFileError, type Sandbox } from '../sandboxes/index.ts';
 
-export type SandboxToolContext = ToolContext<Sandbox, any>;
+export type SandboxToolContext = ToolContext<unknown, unknown, Sandbox>;
 
 export function sandboxOf(ctx: SandboxToolContext, toolName: string): Sandbox {
   if (!ctx.sandbox) {

@@ -1,7 +1,7 @@
 /** `create`: write a whole file (parents created), replacing it if it exists. */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import { SandboxFileError, type Sandbox } from '../sandboxes/index.ts';
+import { SandboxFileError } from '../sandboxes/index.ts';
 import { fileErrorResult, sandboxOf, type SandboxToolContext } from './context.ts';
 
 const createInput = z.object({
@@ -9,7 +9,7 @@ const createInput = z.object({
   file_text: z.string().describe('The complete content of the file'),
 });
 
-export const create = tool<typeof createInput, Sandbox, any>({
+export const create = tool({
   description: 'Create a file with the given content (parent directories are created). An existing file is overwritten.',
   inputSchema: createInput,
   async execute({ path, file_text }, ctx: SandboxToolContext) {

@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { fileErrorResult, sandboxOf, toolError, type SandboxToolContext } from './context.ts';
 import { numberLines } from './output.ts';
 
@@ -28,7 +27,7 @@ export function occurrences(text: string, needle: string): number[] {
   return at;
 }
 
-export const strReplace = tool<typeof strReplaceInput, Sandbox, any>({
+export const strReplace = tool({
   description: 'Edit a file by replacing old_str, which must occur exactly once, with new_str. Returns the edited region with line numbers.',
   inputSchema: strReplaceInput,
   async execute({ path, old_str, new_str }, ctx: SandboxToolContext) {

@@ -1,7 +1,6 @@
 /** `view`: a file with line numbers (optionally a line range), or a directory's tree two levels deep. */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { fileErrorResult, sandboxOf, toolError, type SandboxToolContext } from './context.ts';
 import { clip, DEFAULT_MAX_OUTPUT_CHARS, numberLines } from './output.ts';
 
@@ -17,7 +16,7 @@ const viewInput = z.object({
 });
 
 export function viewTool({ maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS }: { maxOutputChars?: number } = {}) {
-  return tool<typeof viewInput, Sandbox, any>({
+  return tool({
     description: 'View a file with line numbers (optionally only view_range), or list a directory two levels deep (hidden entries skipped).',
     inputSchema: viewInput,
     async execute({ path, view_range }, ctx: SandboxToolContext) {

@@ -9,7 +9,7 @@ import { find, grep } from './search.ts';
 import { submit } from './submit.ts';
 
 export { bash, bashTool, type BashToolOptions, python, pythonTool, type PythonToolOptions, view, viewTool, create, strReplace, find, grep, submit };
-export type { Submission } from './submit.ts';
+export type { Submission, SubmitState } from './submit.ts';
 export { clip, formatExecResult, numberLines } from './output.ts';
 export { sandboxOf, fileErrorResult, toolError, type SandboxToolContext } from './context.ts';
 

@@ -1,7 +1,6 @@
 /** `python`: run a Python 3 program in the sandbox (the code goes in on stdin, not a file). */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { sandboxOf, type SandboxToolContext } from './context.ts';
 import { DEFAULT_MAX_OUTPUT_CHARS, formatExecResult } from './output.ts';
 
@@ -17,7 +16,7 @@ const pythonInput = z.object({
 });
 
 export function pythonTool({ timeoutMs = 120_000, maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS, interpreter = 'python3' }: PythonToolOptions = {}) {
-  return tool<typeof pythonInput, Sandbox, any>({
+  return tool({
     description: 'Run a Python 3 program in the sandbox, in the working directory. Returns what it prints, errors and the exit code.',
     inputSchema: pythonInput,
     async execute({ code }, ctx: SandboxToolContext) {

@@ -1,7 +1,6 @@
 /** `find` (files by name) and `grep` (lines by regex), read-only, `.git` skipped, output bounded. */
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
-import type { Sandbox } from '../sandboxes/index.ts';
 import { sandboxOf, toolError, type SandboxToolContext } from './context.ts';
 
 const MAX_RESULTS = 200;
@@ -19,7 +18,7 @@ const findInput = z.object({
   path: z.string().min(1).default('.').describe('Directory to search (default: the working directory)'),
 });
 
-export const find = tool<typeof findInput, Sandbox, any>({
+export const find = tool({
   description: 'Find files whose name matches a glob under a directory (skips .git). Returns matching paths.',
   inputSchema: findInput,
   async execute({ pattern, path }, ctx: SandboxToolContext) {
@@ -39,7 +38,7 @@ const grepInput = z.object({
   ignore_case: z.boolean().default(false),
 });
 
-export const grep = tool<typeof grepInput, Sandbox, any>({
+export const grep = tool({
   description: 'Search file contents for a regular expression (recursive, skips .git and binary files). Returns file:line:text matches.',
   inputSchema: grepInput,
   async execute({ pattern, path, include, ignore_case }, ctx: SandboxToolContext) {

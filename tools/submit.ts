@@ -4,22 +4,27 @@
  * like `hasToolCall('submit')` and rubrics that read the sandbox both work.
  */
 import { z } from 'zod';
-import { tool } from '../src/env/tool.ts';
+import { tool, type ToolContext } from '../src/env/tool.ts';
 
 export interface Submission {
   answer: string | undefined;
   turn: number;
 }
 
+/** The part of an env's state that `submit` writes. */
+export interface SubmitState {
+  submission?: Submission;
+}
+
 const submitInput = z.object({
   answer: z.string().optional().describe('Your final answer, if the task asks for one'),
 });
 
-export const submit = tool<typeof submitInput, unknown, any>({
+export const submit = tool({
   description: 'Submit your work and end the episode. Call this once, when the task is done.',
   inputSchema: submitInput,
-  execute({ answer }, ctx) {
-    const state = ctx.state as { submission?: Submission };
+  execute({ answer }, ctx: ToolContext<unknown, SubmitState>) {
+    const { state } = ctx;
     if (state.submission) return { output: 'Error: already submitted', isError: true, terminate: true };
     state.submission = { answer, turn: ctx.turn };
     return { output: 'Submitted.', terminate: true };

@@ -4,7 +4,7 @@
  * ends the episode. Reward 1 for a correct submission; metrics count calculator use.
  */
 import { z } from 'zod';
-import { ToolEnv, hasToolCall, rubric, tool, type EnvContext, type Message } from '../../src/index.ts';
+import { ToolEnv, hasToolCall, type EnvContext, type Message } from '../../src/index.ts';
 import { ArithmeticError, evaluate, formatNumber, usesOnlyGiven } from './arithmetic.ts';
 
 export const CountdownTask = z.object({
@@ -16,17 +16,14 @@ export const CountdownTask = z.object({
 export type CountdownTask = z.infer<typeof CountdownTask>;
 
 export interface CountdownState {
-  numbers: number[];
-  target: number;
   submitted?: string;
   correct?: boolean;
   calculations: number;
-  [key: string]: unknown;
 }
 
 type Ctx = EnvContext<CountdownTask, CountdownState>;
 
-function check(expression: string, task: { numbers: number[]; target: number }): { ok: boolean; message: string } {
+function check(expression: string, task: CountdownTask): { ok: boolean; message: string } {
   try {
     const { value, literals } = evaluate(expression);
     if (!usesOnlyGiven(literals, task.numbers))
@@ -44,12 +41,14 @@ export class CountdownEnv extends ToolEnv<CountdownTask, CountdownState> {
   override readonly maxTurns = 6;
   override readonly stopWhen = hasToolCall('submit');
 
+  // Tools and rubric come from the env (`this.defineTool`, `this.defineRubric`): task, state and
+  // sandbox are typed as CountdownTask and CountdownState, with no casts.
   readonly tools = {
-    calculate: tool({
+    calculate: this.defineTool({
       description: 'Evaluate an arithmetic expression with + - * / and parentheses.',
       inputSchema: z.object({ expression: z.string().min(1).max(200) }),
-      execute: ({ expression }, ctx) => {
-        (ctx.state as CountdownState).calculations += 1;
+      execute: ({ expression }, { state }) => {
+        state.calculations += 1;
         try {
           return formatNumber(evaluate(expression).value);
         } catch (error) {
@@ -58,12 +57,11 @@ export class CountdownEnv extends ToolEnv<CountdownTask, CountdownState> {
         }
       },
     }),
-    submit: tool({
+    submit: this.defineTool({
       description: 'Submit the final expression. It must use each given number at most once and equal the target.',
       inputSchema: z.object({ expression: z.string().min(1).max(200) }),
-      execute: ({ expression }, ctx) => {
-        const state = ctx.state as CountdownState;
-        const verdict = check(expression, state);
+      execute: ({ expression }, { task, state }) => {
+        const verdict = check(expression, task);
         state.submitted = expression;
         state.correct = verdict.ok;
         return { output: verdict.ok ? `Correct: ${verdict.message}` : `Wrong: ${verdict.message}`, terminate: true };
@@ -71,13 +69,13 @@ export class CountdownEnv extends ToolEnv<CountdownTask, CountdownState> {
     }),
   };
 
-  readonly rubric = rubric<CountdownTask, CountdownState>({
+  readonly rubric = this.defineRubric({
     rewards: { correct: ({ state }) => state.correct === true },
     metrics: { submitted: ({ state }) => state.submitted !== undefined, calculations: ({ state }) => state.calculations },
   });
 
-  override createState(task: CountdownTask): CountdownState {
-    return { numbers: task.numbers, target: task.target, calculations: 0 };
+  override createState(): CountdownState {
+    return { calculations: 0 };
   }
 
   override label(task: CountdownTask): unknown {

@@ -9,7 +9,7 @@ import { loadTokenizer } from '../chat/tokenizer.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import { SampleStatus } from '../protocol/sample.ts';
 import { readSamplesFile } from '../view/read-samples.ts';
-import { formatTraceSummary, summarize } from '../view/summary.ts';
+import { formatTraceSummary, summarize } from '../view/trace-summary.ts';
 import { renderTraceHtml } from '../view/trace-html.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
 import type { Command } from './main.ts';

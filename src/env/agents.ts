@@ -46,10 +46,14 @@ export interface AgentsStepResult extends Omit<StepResult, 'messages'> {
   messages?: Record<string, Message[]>;
 }
 
-export abstract class MultiAgentEnv<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends EnvBase<TTask, TState> {
+export abstract class MultiAgentEnv<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends EnvBase<
+  TTask,
+  TState,
+  TSandbox
+> {
   abstract readonly roles: Record<string, AgentRole>;
   /** Scored once per training role; `ctx.role` says which. */
-  abstract override readonly rubric: Rubric<TTask, TState>;
+  abstract override readonly rubric: Rubric<TTask, TState, TSandbox>;
 
   /** Each role's opening messages; every role in `roles` needs an entry. */
   abstract reset(ctx: EnvContext<TTask, TState, TSandbox>): Record<string, Message[]> | Promise<Record<string, Message[]>>;
@@ -62,8 +66,14 @@ export abstract class MultiAgentEnv<TTask = any, TState extends object = Record<
 
 export const POLICY_ROLE = 'policy';
 
+/** What the episode runner drives: a multi-agent env without its authoring helpers. */
+export type AgentProgram<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> = Omit<
+  MultiAgentEnv<TTask, TState, TSandbox>,
+  'defineTool' | 'defineRubric'
+>;
+
 /** The one-role view of a single-agent env. */
-export function asAgents<TTask, TState extends object>(env: Env<TTask, TState> | MultiAgentEnv<TTask, TState>): MultiAgentEnv<TTask, TState> {
+export function asAgents<TTask, TState extends object>(env: Env<TTask, TState> | MultiAgentEnv<TTask, TState>): AgentProgram<TTask, TState> {
   if (env instanceof Object && 'roles' in env && 'nextRole' in env) return env as MultiAgentEnv<TTask, TState>;
   const single = env as Env<TTask, TState>;
   return {

@@ -6,16 +6,19 @@
  */
 import type { z } from 'zod';
 import { executeToolCalls } from './execute-tools.ts';
-import type { Rubric } from './rubric.ts';
+import { rubric, type Rubric, type RubricDefinition } from './rubric.ts';
 import type { StopCondition } from './stop.ts';
-import type { ToolSet } from './tool.ts';
+import type { Tool, ToolSet } from './tool.ts';
 import type { AssistantReply, EnvContext, Message, StepResult } from './types.ts';
 
-/** What single- and multi-agent envs share: task schema, rubric, limits, sandbox, state, label. */
-export abstract class EnvBase<TTask = any, TState extends object = Record<string, unknown>> {
+/**
+ * What single- and multi-agent envs share: task schema, rubric, limits, sandbox, state, label.
+ * Every env class takes the same type parameters in the same order: task, state, sandbox.
+ */
+export abstract class EnvBase<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> {
   /** Validates each task row; errors name the row and field. */
   abstract readonly taskSchema: z.ZodType<TTask>;
-  abstract readonly rubric: Rubric<TTask, TState>;
+  abstract readonly rubric: Rubric<TTask, TState, TSandbox>;
   /** When to stop besides the env's own `terminated`/`truncated`. */
   readonly stopWhen: StopCondition<TState> | undefined = undefined;
   /** Turn limit (truncation; all roles together); the runner composes it with `stopWhen`. `--max-turns` can lower it per run. */
@@ -32,9 +35,23 @@ export abstract class EnvBase<TTask = any, TState extends object = Record<string
   label(_task: TTask): unknown {
     return undefined;
   }
+
+  /**
+   * A tool of this env: `input` typed by its schema, and `ctx.task`, `ctx.state` and
+   * `ctx.sandbox` by the env's own types, so its body needs no casts:
+   * `readonly tools = { add: this.defineTool({ description, inputSchema, execute: (input, { state }) => ... }) }`.
+   */
+  defineTool<TSchema extends z.ZodType>(definition: Tool<TTask, TState, TSandbox, TSchema>): Tool<TTask, TState, TSandbox, TSchema> {
+    return definition;
+  }
+
+  /** The env's rubric, with `task`, `state` and `sandbox` of every reward function typed from the env. */
+  defineRubric(definition: RubricDefinition<TTask, TState, TSandbox>): Rubric<TTask, TState, TSandbox> {
+    return rubric(definition);
+  }
 }
 
-export abstract class Env<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends EnvBase<TTask, TState> {
+export abstract class Env<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends EnvBase<TTask, TState, TSandbox> {
   /** Tools shown to the model through the chat template. */
   readonly tools: ToolSet = {};
 
@@ -45,10 +62,10 @@ export abstract class Env<TTask = any, TState extends object = Record<string, un
 }
 
 /** One prompt, one reply, then the rubric. */
-export abstract class SingleTurnEnv<TTask = any, TState extends object = Record<string, unknown>> extends Env<TTask, TState> {
+export abstract class SingleTurnEnv<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends Env<TTask, TState, TSandbox> {
   abstract prompt(task: TTask): Message[];
 
-  reset(ctx: EnvContext<TTask, TState>): Message[] {
+  reset(ctx: EnvContext<TTask, TState, TSandbox>): Message[] {
     return this.prompt(ctx.task);
   }
 

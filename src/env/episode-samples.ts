@@ -7,7 +7,7 @@ import { sampledPieces } from '../chat/ledger-input.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { Sample, SAMPLE_SCHEMA_VERSION, type SampleStatus, type Span } from '../protocol/sample.ts';
 import { checkSample } from '../protocol/sample-check.ts';
-import type { GenerateEngine, MultiAgentEnv } from './agents.ts';
+import type { AgentProgram, GenerateEngine } from './agents.ts';
 import { RoleRuntime, type PartialOutput } from './episode-role.ts';
 import { describeError, statusForError } from './failure-status.ts';
 import type { LedgerSegmentLike } from './ledger.ts';
@@ -103,7 +103,7 @@ export function buildSamples(role: RoleRuntime, tokenizer: Tokenizer, fields: Sa
 }
 
 export interface ScoreRolesInput {
-  program: MultiAgentEnv<any, any>;
+  program: AgentProgram<any, any>;
   roles: ReadonlyMap<string, RoleRuntime>;
   task: unknown;
   state: unknown;

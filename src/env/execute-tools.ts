@@ -15,7 +15,7 @@ export interface ToolRunResult {
   terminate: boolean;
 }
 
-type BaseContext = Omit<ToolContext<any, any>, 'toolCallId' | 'signal'> & { signal: AbortSignal };
+type BaseContext = Omit<ToolContext<any, any, any>, 'toolCallId' | 'signal'> & { signal: AbortSignal };
 
 function toolMessage(toolCallId: string, name: string, content: string): Message {
   return { role: 'tool', content, toolCallId, name };

@@ -8,7 +8,7 @@ import { TRAINABLE_STATUSES, type Sample, type SampleStatus } from '../protocol/
 import { VerifierError } from './errors.ts';
 import type { Message, StepRecord } from './types.ts';
 
-export interface RewardContext<TTask = any, TState = any> {
+export interface RewardContext<TTask = any, TState = any, TSandbox = any> {
   task: TTask;
   state: TState;
   /** The scored role's full conversation (its own view). */
@@ -20,13 +20,14 @@ export interface RewardContext<TTask = any, TState = any> {
   role: string;
   /** `completed` or `truncated`: other statuses are never scored. */
   status: SampleStatus;
-  sandbox: unknown;
+  /** The episode's sandbox (still leased while the rubric runs), when the env declares one. */
+  sandbox: TSandbox | undefined;
   signal: AbortSignal;
 }
 
 /** A reward or metric; booleans count as 1/0. */
-export type RewardFunction<TTask = any, TState = any> = (
-  ctx: RewardContext<TTask, TState>,
+export type RewardFunction<TTask = any, TState = any, TSandbox = any> = (
+  ctx: RewardContext<TTask, TState, TSandbox>,
 ) => number | boolean | Promise<number | boolean>;
 
 export interface GroupContext<TTask = any> {
@@ -40,27 +41,28 @@ export interface GroupContext<TTask = any> {
  */
 export type GroupRewardFunction<TTask = any> = (samples: readonly Sample[], ctx: GroupContext<TTask>) => number[] | Promise<number[]>;
 
-export interface WeightedReward<TTask = any, TState = any> {
+export interface WeightedReward<TTask = any, TState = any, TSandbox = any> {
   weight: number;
-  fn: RewardFunction<TTask, TState>;
+  fn: RewardFunction<TTask, TState, TSandbox>;
 }
 
-export interface RubricDefinition<TTask = any, TState = any> {
+export interface RubricDefinition<TTask = any, TState = any, TSandbox = any> {
   /** Weighted rewards; a bare function has weight 1. */
-  rewards: Record<string, RewardFunction<TTask, TState> | WeightedReward<TTask, TState>>;
+  rewards: Record<string, RewardFunction<TTask, TState, TSandbox> | WeightedReward<TTask, TState, TSandbox>>;
   /** Zero-weight metrics: recorded in `Sample.rewards`, never added to the reward. */
-  metrics?: Record<string, RewardFunction<TTask, TState>>;
+  metrics?: Record<string, RewardFunction<TTask, TState, TSandbox>>;
   /** Group-level rewards, applied by `scoreGroup` once the whole group is in. */
   group?: Record<string, { weight: number; fn: GroupRewardFunction<TTask> }>;
 }
 
-export interface Rubric<TTask = any, TState = any> {
-  readonly functions: ReadonlyArray<{ name: string; weight: number; fn: RewardFunction<TTask, TState> }>;
+export interface Rubric<TTask = any, TState = any, TSandbox = any> {
+  readonly functions: ReadonlyArray<{ name: string; weight: number; fn: RewardFunction<TTask, TState, TSandbox> }>;
   readonly groupFunctions: ReadonlyArray<{ name: string; weight: number; fn: GroupRewardFunction<TTask> }>;
 }
 
-export function rubric<TTask = any, TState = any>(definition: RubricDefinition<TTask, TState>): Rubric<TTask, TState> {
-  const functions: Array<{ name: string; weight: number; fn: RewardFunction<TTask, TState> }> = [];
+/** A rubric outside an env class (inside one, `this.defineRubric` types task, state and sandbox from the env). */
+export function rubric<TTask = any, TState = any, TSandbox = any>(definition: RubricDefinition<TTask, TState, TSandbox>): Rubric<TTask, TState, TSandbox> {
+  const functions: Array<{ name: string; weight: number; fn: RewardFunction<TTask, TState, TSandbox> }> = [];
   const groupFunctions: Array<{ name: string; weight: number; fn: GroupRewardFunction<TTask> }> = [];
   const seen = new Set<string>();
   const claim = (name: string, weight: number): void => {
@@ -92,9 +94,9 @@ function toScore(name: string, value: unknown): number {
 }
 
 /** Runs every per-sample function. Throws `VerifierError` naming the function that failed. */
-export async function scoreEpisode<TTask, TState>(
-  r: Rubric<TTask, TState>,
-  ctx: RewardContext<TTask, TState>,
+export async function scoreEpisode<TTask, TState, TSandbox>(
+  r: Rubric<TTask, TState, TSandbox>,
+  ctx: RewardContext<TTask, TState, TSandbox>,
 ): Promise<{ reward: number; rewards: Record<string, number> }> {
   const rewards: Record<string, number> = {};
   let reward = 0;
@@ -116,7 +118,7 @@ export async function scoreEpisode<TTask, TState>(
  * a trainable status are shown to them; the rest pass through unchanged. A group function that
  * throws (or returns the wrong count) marks every shown sample `verifier_error` with reward null.
  */
-export async function scoreGroup<TTask>(r: Rubric<TTask, any>, samples: readonly Sample[], ctx: GroupContext<TTask>): Promise<Sample[]> {
+export async function scoreGroup<TTask>(r: Rubric<TTask, any, any>, samples: readonly Sample[], ctx: GroupContext<TTask>): Promise<Sample[]> {
   if (r.groupFunctions.length === 0) return [...samples];
   const scorable = samples.filter((s) => TRAINABLE_STATUSES.has(s.status) && s.reward !== null);
   const extra = new Map<Sample, Record<string, number>>(scorable.map((s) => [s, {}]));

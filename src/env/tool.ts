@@ -10,13 +10,17 @@ import { freezeDeep } from '../chat/deep-freeze.ts';
 export type EmitMetric = (name: string, value: number) => void;
 
 /**
- * What a tool gets besides its input. `sandbox` is present when the env declares one; its type
- * is the env's own (see sandboxes/), so tools that need one declare `ToolContext<Sandbox>`.
+ * What a tool gets besides its input. Its types come from the env: write tools with the env's
+ * `this.defineTool(...)` and `task`, `state` and `sandbox` are the env's own. A tool written
+ * outside an env annotates what it needs instead, e.g. `ctx: ToolContext<unknown, unknown, Sandbox>`.
  */
-export interface ToolContext<TSandbox = unknown, TState = Record<string, unknown>> {
-  sandbox: TSandbox | undefined;
+export interface ToolContext<TTask = unknown, TState = unknown, TSandbox = unknown> {
+  /** The episode's task row, as the env's taskSchema parsed it. */
+  readonly task: TTask;
   /** Mutable per-episode state shared by the env, its tools and its rubric. */
   state: TState;
+  /** Present when the env declares a sandbox spec. */
+  sandbox: TSandbox | undefined;
   /** Fires when the episode is aborted or the tool's timeout passes. */
   signal: AbortSignal;
   /** Zero-based index of the model turn that produced this call. */
@@ -29,19 +33,24 @@ export interface ToolContext<TSandbox = unknown, TState = Record<string, unknown
 /** A tool's output as shown to the model. A string is shorthand for `{ output: string }`. */
 export type ToolResult = string | { output: string; isError?: boolean; terminate?: boolean };
 
-export interface Tool<TSchema extends z.ZodType = z.ZodType, TSandbox = unknown, TState = Record<string, unknown>> {
+/** A tool of an env with task `TTask`, state `TState` and sandbox `TSandbox`; `input` is typed by `TSchema`. */
+export interface Tool<TTask = any, TState = any, TSandbox = any, TSchema extends z.ZodType = z.ZodType> {
   description: string;
   inputSchema: TSchema;
   /** Per-call time limit; past it the call ends with a tool error (status tool_timeout if fatal). */
   timeoutMs?: number;
-  execute(input: z.infer<TSchema>, ctx: ToolContext<TSandbox, TState>): Promise<ToolResult> | ToolResult;
+  execute(input: z.infer<TSchema>, ctx: ToolContext<TTask, TState, TSandbox>): Promise<ToolResult> | ToolResult;
 }
 
-export type ToolSet = Record<string, Tool<any, any, any>>;
+export type ToolSet = Record<string, Tool<any, any, any, any>>;
 
-export function tool<TSchema extends z.ZodType, TSandbox = unknown, TState = Record<string, unknown>>(
-  definition: Tool<TSchema, TSandbox, TState>,
-): Tool<TSchema, TSandbox, TState> {
+/**
+ * A tool outside an env class (inside one, use `this.defineTool`, which types the context from
+ * the env). `input` is typed by the schema; the context by what `execute` annotates.
+ */
+export function tool<TTask = unknown, TState = unknown, TSandbox = unknown, TSchema extends z.ZodType = z.ZodType>(
+  definition: Tool<TTask, TState, TSandbox, TSchema>,
+): Tool<TTask, TState, TSandbox, TSchema> {
   return definition;
 }
 

@@ -16,7 +16,7 @@ export interface RolloutDatasetOptions extends EnvRolloutHooks {
   records: readonly PromptRecord[];
   /** Samples per prompt: one group each. */
   nSamples: number;
-  /** Episodes in flight at once (the `episode` budget); default: all of them. */
+  /** Episodes in flight at once: the `episode` budget, which `envGroupGenerate` runs each episode in; default: no limit. */
   concurrency?: number;
   /** Limits of the other stages (see `createBudgets`). */
   budgets?: Partial<BudgetLimits>;

@@ -7,7 +7,7 @@ import type { Sample } from '../protocol/sample.ts';
 import { esc } from './escape.ts';
 import { TRACE_CSS, TRACE_SCRIPT } from './page-assets.ts';
 import { renderSampleCard } from './sample-card.ts';
-import { summarize, type TraceSummary } from './summary.ts';
+import { summarize, type TraceSummary } from './trace-summary.ts';
 import { tokenDecoder } from './token-stream.ts';
 
 export interface TraceHtmlOptions {

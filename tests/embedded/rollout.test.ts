@@ -13,11 +13,13 @@ import { bytesModel } from './tiny-models.ts';
 const root = path.resolve(import.meta.dirname, '..', '..');
 let server: EmbeddedServer;
 let modelDir: string;
+let gguf: string;
 const work = mkdtempSync(path.join(tmpdir(), 'physarum-embedded-rollout-'));
 
 beforeAll(async () => {
   const model = await bytesModel();
   modelDir = model.dir;
+  gguf = model.gguf;
   server = await startEmbeddedServer({ modelPath: model.gguf, sequences: 4, contextSize: 2048 });
 });
 afterAll(async () => {
@@ -45,5 +47,18 @@ describe('physarum rollout against the embedded engine', () => {
       expect(new Set(sampled).size).toBeGreaterThan(1);
       expect(sample.weightVersions).toContain('default');
     }
+  });
+
+  it("starts the embedded engine itself for --engine embedded:<model.gguf>", async () => {
+    const out = path.join(work, 'embedded-spec.jsonl');
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      path.join(root, 'bin', 'physarum.js'), 'rollout', '--env', 'envs/countdown', '--data', 'envs/countdown/data.jsonl',
+      '--engine', `embedded:${gguf}`, '--tokenizer', modelDir, '--out', out, '--limit', '1', '--n-samples', '2',
+      '--max-new-tokens', '32', '--max-turns', '1', '--no-progress',
+    ], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(stdout).toMatch(/against embedded llama\.cpp engine at http:\/\/127\.0\.0\.1:\d+ ->/);
+    const samples = readFileSync(out, 'utf8').trim().split('\n').map((line) => Sample.parse(JSON.parse(line)));
+    expect(samples).toHaveLength(2);
+    for (const sample of samples) expect(sample.rolloutLogProbs.filter((_, i) => sample.lossMask[i] === 1).every((lp) => Number.isFinite(lp) && lp < 0)).toBe(true);
   });
 });

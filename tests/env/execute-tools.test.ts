@@ -26,7 +26,7 @@ function context() {
   const metrics: Record<string, number> = {};
   return {
     metrics,
-    ctx: { sandbox: undefined, state: {}, signal: new AbortController().signal, turn: 0, emit: (n: string, v: number) => (metrics[n] = (metrics[n] ?? 0) + v) },
+    ctx: { task: {}, sandbox: undefined, state: {}, signal: new AbortController().signal, turn: 0, emit: (n: string, v: number) => (metrics[n] = (metrics[n] ?? 0) + v) },
   };
 }
 

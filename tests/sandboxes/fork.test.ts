@@ -49,7 +49,9 @@ describe('SandboxPool.fork', () => {
   it('gives reward code a clean room: the agent\'s files without its processes', async () => {
     const pool = newPool();
     await using agent = await pool.acquire({});
-    await agent.exec('echo patch > fix.diff; (while true; do date >> noise.log; sleep 0.1; done) > /dev/null 2>&1 &');
+    // The first line of noise.log is written before the writer goes to the background, so the
+    // file exists when the fork is taken, however late the background loop gets scheduled.
+    await agent.exec('echo patch > fix.diff; date > noise.log; (while true; do sleep 0.1; date >> noise.log; done) > /dev/null 2>&1 &');
     const [room] = await pool.fork(agent, 1);
     await using _room = room!;
     expect(await room!.readFile('fix.diff')).toBe('patch\n');

@@ -9,10 +9,10 @@ import { testPools } from '../sandboxes/fixtures/pool.ts';
 const newPool = testPools('tools');
 let sandbox: Sandbox;
 
-function ctx(overrides: Partial<ToolContext<Sandbox, any>> = {}): ToolContext<Sandbox, any> {
+function ctx(overrides: Partial<ToolContext<unknown, any, Sandbox>> = {}): ToolContext<unknown, any, Sandbox> {
   const metrics: Record<string, number> = {};
   return {
-    sandbox, state: {}, signal: new AbortController().signal, turn: 3, toolCallId: 'call-1',
+    task: {}, sandbox, state: {}, signal: new AbortController().signal, turn: 3, toolCallId: 'call-1',
     emit: (name, value) => void (metrics[name] = (metrics[name] ?? 0) + value),
     ...overrides,
   };
