@@ -19,6 +19,7 @@ from ..backends.base import RankContext
 from . import checkpoint_dir, records
 from .budget import check_frame
 from .export import export_weights
+from .faults import maybe_fail
 from .relay import Relay, error_wire
 
 FRAME_VERBS = ("compute_logprobs", "train_step")
@@ -180,6 +181,7 @@ class WorkerService:
             return metrics
         if verb == "save":
             self.backend.save(Path(args["partial"]))
+            maybe_fail(self.rank, "save")
             return {}
         if verb == "load":
             self.backend.load(Path(args["dir"]).expanduser())
