@@ -138,3 +138,14 @@ describe('trainer worker over its RPC', () => {
     expect(stderr).not.toMatch(/Traceback/);
   });
 });
+
+describe('startTrainerWorker without the packages', () => {
+  it('says in one line which package is missing', async () => {
+    const bare = '/usr/bin/python3';
+    const error = await startTrainerWorker({ python: bare, stderr: 'ignore' }).then(() => null, (e: unknown) => e as Error & { code: string });
+    expect(error?.code).toBe('PHYSARUM_TRAINER_BACKEND_UNAVAILABLE');
+    expect(error?.message).toMatch(/^trainer worker: the Python package '(transformers|torch|aiohttp|msgpack|numpy)' is missing from \/usr\/bin\/python3; install it with/);
+    expect(error?.message).not.toContain('\n');
+    await expect(startTrainerWorker({ python: '/nonexistent/python' })).rejects.toMatchObject({ message: expect.stringContaining('no Python at /nonexistent/python') });
+  });
+});
