@@ -149,7 +149,9 @@ class WorkerService:
 
     @staticmethod
     def _logprobs_answer(batch: Any, results: dict[int, Any]) -> bytes:
-        placed = sorted((pos, res) for rank_result in results.values() for pos, res in rank_result)
+        # Ranks of one tensor-parallel group answer the same micro-batches: keep one answer per position.
+        unique = {pos: res for _, rank_result in sorted(results.items(), reverse=True) for pos, res in rank_result}
+        placed = sorted(unique.items(), key=lambda item: item[0])
         flat = [mb for r in batch.ranks for mb in r]
         ids: list[str] = []
         lengths: list[int] = []
@@ -176,7 +178,7 @@ class WorkerService:
             return {}
         if verb in FRAME_VERBS:
             batch = decode_trainer_batch(frame)
-            mine = deal(batch, self.rank, self.world_size)
+            mine = deal(batch, *self.backend.data_parallel())
             if verb == "compute_logprobs":
                 temperature = args.get("temperature", self.loss.temperature)
                 out = self.backend.compute_logprobs([mb for _, mb in mine], temperature, args["model"])
@@ -195,7 +197,7 @@ class WorkerService:
             self.backend.load(Path(args["dir"]).expanduser())
             return {}
         if verb == "export_weights":
-            if self.rank != 0 and not getattr(self.backend, "exports_on_all_ranks", False):
+            if self.rank != 0 and not self.backend.exports_on_all_ranks:
                 return {}
             state = self.backend.export_state_dict_hf()
             if self.rank != 0:
@@ -221,7 +223,7 @@ class WorkerService:
             self.backend = TorchHfBackend(cfg, self.context())
         else:
             try:
-                module = importlib.import_module("physarum_trainer.backends.megatron")
+                module = importlib.import_module("physarum_trainer.megatron.backend")
             except (ImportError, BackendUnavailableError) as error:
                 raise BackendUnavailableError(f"backend 'megatron' is unavailable here: {error} (megatron-core is a GPU-only optional import)") from error
             self.backend = module.MegatronBackend(cfg, self.context())

@@ -30,6 +30,7 @@ NON_ADDITIVE = ("grad_norm", "lr")
 
 class TorchHfBackend(Backend):
     name = "torch_hf"
+    exports_on_all_ranks = False
 
     def __init__(self, cfg: dict[str, Any], ctx: RankContext) -> None:
         self.cfg = cfg
