@@ -30,3 +30,5 @@ export * from '../tools/index.ts';
 export * from './env/check-env.ts';
 export * from './env/chat-client.ts';
 export * from './view/trace-html.ts';
+export * from './driver/trainer-client.ts';
+export * from './driver/worker-process.ts';

@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './sample.ts';
 export * from './trainer-batch.ts';
+export * from './trainer-rpc.ts';

@@ -54,6 +54,14 @@ class Backend(ABC):
     """One model replica on one rank. Methods are called in lock-step on every rank."""
 
     name: str = "abstract"
+    exports_on_all_ranks: bool = True
+    """Whether export_state_dict_hf is a collective (TP/PP gathers); torch_hf replicas export on rank 0 alone."""
+    ctx: RankContext
+
+    def data_parallel(self) -> tuple[int, int]:
+        """(dp rank, dp size) of this rank: which of the frame's micro-batches it trains. Ranks of one
+        tensor/pipeline-parallel group share a dp rank (megatron overrides this from parallel_state)."""
+        return self.ctx.dp_rank, self.ctx.dp_size
 
     @abstractmethod
     def info(self) -> dict[str, Any]:
