@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { freezeDeep } from '../chat/deep-freeze.ts';
 
-/** A metric emitter: numbers recorded on the sample's metadata and summed in run summaries. */
+/** A metric emitter: numbers summed per episode into the sample's `metadata.metrics`. */
 export type EmitMetric = (name: string, value: number) => void;
 
 /**
