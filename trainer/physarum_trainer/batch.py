@@ -15,6 +15,10 @@ from typing import Iterator
 import msgpack
 import numpy as np
 
+from .errors import WireError
+
+__all__ = ["WireError", "decode_trainer_batch", "MicroBatch", "PackedSample", "TrainerBatch"]
+
 WIRE_MAGIC = b"PHTB"
 WIRE_VERSION = 1
 DTYPES = {"int32": np.dtype("<i4"), "uint8": np.dtype("u1"), "float32": np.dtype("<f4")}
@@ -29,12 +33,6 @@ ARRAY_NAMES = (
     "groupIndexes",
     "sampleIndexes",
 )
-
-
-class WireError(ValueError):
-    """A malformed trainer-batch frame; same code as the TS WireError."""
-
-    code = "PHYSARUM_WIRE"
 
 
 @dataclass

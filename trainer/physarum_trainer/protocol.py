@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import InvalidInputError
+
 SAMPLE_SCHEMA_VERSION = 1
 
 SAMPLE_STATUSES = (
@@ -28,10 +30,8 @@ SPAN_KINDS = ("prompt", "sampled", "tool", "user", "scaffold")
 MESSAGE_ROLES = ("system", "user", "assistant", "tool")
 
 
-class SampleValidationError(ValueError):
+class SampleValidationError(InvalidInputError):
     """A Sample dict breaks the schema; the message names the field. Same code as TS InvalidInputError."""
-
-    code = "PHYSARUM_INVALID_INPUT"
 
 
 def _fail(path: str, message: str) -> None:

@@ -1,0 +1,3 @@
+from .backend import TorchHfBackend
+
+__all__ = ["TorchHfBackend"]
