@@ -179,6 +179,9 @@ export const Recipe = z
       train: z.string(),
       heldOut: z.string().optional(),
       shuffle: z.boolean().default(true),
+      /** Column holding the prompt (slime `--input-key`); null (default): each row is the env's task. */
+      inputKey: z.string().nullable().default(null),
+      labelKey: z.string().optional(),
     }),
     model: Model,
     engine: EngineConfig.default({ kind: 'embedded', threads: 1, sequences: 32, contextSize: 2048 }),

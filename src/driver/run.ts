@@ -14,6 +14,7 @@ import { InvalidInputError } from '../protocol/errors.ts';
 import { abortWorkers } from '../rollout/engine-abort.ts';
 import { episodeRollout } from '../rollout/episode-generate.ts';
 import { readPromptRows } from '../rollout/prompt-rows.ts';
+import type { DatasetKeys } from '../rollout/prompt-record.ts';
 import { PromptSource } from '../rollout/prompt-source.ts';
 import { RolloutManager } from '../rollout/rollout-manager.ts';
 import { Checkpoints, RolloutCursor } from './checkpoints.ts';
@@ -101,7 +102,8 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     cleanups.push(() => engines.close());
     log(`train: engines: ${engines.description}`);
     const weights = weightPublisher({ trainer, weightSync: engines.weightSync, dir: paths.weights, format });
-    if (recipe.engine.kind !== 'embedded') await weights.publish(weightVersion);
+    // Engines started elsewhere begin on the base model: give them the worker's weights (slime pushes once before the loop).
+    if (recipe.engine.kind === 'external' || recipe.engine.kind === 'fleet') await weights.publish(weightVersion);
 
     const writeMetrics = jsonlWriter(paths.metrics);
     const writeEval = jsonlWriter(paths.evals);
@@ -173,7 +175,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
 
 async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer): Promise<RolloutManager> {
   const env = await loadEnv(recipe.env);
-  const source = await PromptSource.fromFile(recipe.data.train, { shuffle: recipe.data.shuffle, seed: recipe.train.seed });
+  const source = await PromptSource.fromFile(recipe.data.train, { shuffle: recipe.data.shuffle, seed: recipe.train.seed, keys: datasetKeys(recipe) });
   const r = recipe.rollout;
   return new RolloutManager({
     source,
@@ -195,7 +197,7 @@ async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, 
 async function heldOutEvaluator(recipe: Recipe, engines: OpenEngines, chat: Chat, signal: AbortSignal): Promise<((step: number) => Promise<EvalResult>) | undefined> {
   if (!recipe.data.heldOut) return undefined;
   const env = await loadEnv(recipe.env);
-  const all = (await PromptSource.fromFile(recipe.data.heldOut)).records;
+  const all = (await PromptSource.fromFile(recipe.data.heldOut, { keys: datasetKeys(recipe) })).records;
   const prompts = recipe.eval.limit ? all.slice(0, recipe.eval.limit) : all;
   const sampling = { ...recipe.rollout.sampling, ...(recipe.eval.maxNewTokens ? { max_new_tokens: recipe.eval.maxNewTokens } : {}) };
   const r = recipe.rollout;
@@ -207,6 +209,10 @@ async function heldOutEvaluator(recipe: Recipe, engines: OpenEngines, chat: Chat
       },
       step,
     );
+}
+
+function datasetKeys(recipe: Recipe): DatasetKeys {
+  return { inputKey: recipe.data.inputKey, ...(recipe.data.labelKey ? { labelKey: recipe.data.labelKey } : {}) };
 }
 
 function formatEval(line: Record<string, number | string>): string {
