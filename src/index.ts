@@ -29,3 +29,4 @@ export * from '../tools/index.ts';
 export * from './env/check-env.ts';
 export * from './env/chat-engine.ts';
 export * from './view/trace-html.ts';
+export * from './driver/index.ts';
