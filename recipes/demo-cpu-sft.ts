@@ -16,6 +16,6 @@ export default defineRecipe({
   algorithm: { kind: 'sft' },
   rollout: { batchSize: 32, nSamplesPerPrompt: 1, sampling: { temperature: 1, top_k: -1, max_new_tokens: 5 } },
   eval: { every: 40, greedy: true },
-  train: { steps: 600, sftBatchSize: 64, stopAtReward: 0.25, seed: 7 },
+  train: { steps: 600, sftBatchSize: 64, stopAtReward: 0.25, saveEvery: 50, seed: 7 },
   runDir: 'runs/demo/sft',
 });

@@ -100,6 +100,7 @@ export function stepMetrics(input: StepMetricsInput): Record<string, number | st
 /** The terminal's one line per step. */
 export function formatStepLine(m: Record<string, number | string>, totalSteps: number): string {
   const f = (key: string, digits = 3): string => (typeof m[key] === 'number' ? (m[key] as number).toFixed(digits) : 'n/a');
+  if (m.mode === 'sft') return `step ${Number(m.step) + 1}/${totalSteps} [sft] v${m.weight_version} loss ${f('train/loss', 4)} train ${f('time/train', 2)}s`;
   return (
     `step ${Number(m.step) + 1}/${totalSteps} [${m.mode}] v${m.weight_version} reward ${f('reward_mean')}±${f('reward_std')} ` +
     `len ${f('response_length_mean', 1)} loss ${f('train/loss', 4)} zero-std ${f('zero_std_group_frac', 2)} stale ${f('stale_frac', 2)} | ` +
