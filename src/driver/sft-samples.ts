@@ -52,8 +52,14 @@ export function conversationSample(
     const after = render(i + 1, false);
     if (!startsWith(before, tokens) || !startsWith(after, before))
       throw new InvalidInputError(`${ids.where}: the chat template rewrites earlier turns at message ${i}; SFT needs an append-only rendering`);
-    for (const id of before.slice(tokens.length)) (tokens.push(id), lossMask.push(0));
-    for (const id of after.slice(before.length)) (tokens.push(id), lossMask.push(assistant ? 1 : 0));
+    for (const id of before.slice(tokens.length)) {
+      tokens.push(id);
+      lossMask.push(0);
+    }
+    for (const id of after.slice(before.length)) {
+      tokens.push(id);
+      lossMask.push(assistant ? 1 : 0);
+    }
   }
   const responseLength = tokens.length - prompt.length;
   return {
