@@ -38,6 +38,9 @@ export function prepareRunDir(paths: RunPaths, mode: { resume: boolean; fresh: b
   } else if (!mode.resume && held.length > 0) {
     throw new InvalidInputError(`run directory ${paths.root} already holds a run (${path.basename(held[0]!)}): pass --resume to continue it or --fresh to start over`);
   }
+  // Exports of an earlier process are never loaded by this one's engines (the driver starts them on
+  // a fresh export), and the worker refuses to overwrite a version: start the folder empty.
+  rmSync(paths.weights, { recursive: true, force: true });
   mkdirSync(paths.weights, { recursive: true });
 }
 

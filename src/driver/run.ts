@@ -4,7 +4,7 @@
  * first step (as slime does); restores worker, buffer cursor and rollout state on `resume`; runs
  * the RL loop (sync or async) or the SFT loop; exports the final weights (HF) to <runDir>/final.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DataBuffer } from '../buffer/data-buffer.ts';
 import { loadChat, type Chat } from '../chat/chat-template.ts';
@@ -164,6 +164,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         { ...start, rolledThrough },
       );
     }
+    rmSync(paths.final, { recursive: true, force: true });
     await trainer.exportWeights({ format: 'hf', dir: paths.final, version: result.weightVersion });
     return { ...result, runDir: paths.root, ...(firstEval ? { firstEval } : {}), ...(lastEval ? { lastEval } : {}), seconds: (performance.now() - began) / 1000 };
   } catch (error) {
