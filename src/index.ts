@@ -30,3 +30,5 @@ export * from './env/check-env.ts';
 export * from './env/chat-engine.ts';
 export * from './view/trace-html.ts';
 export * from './driver/index.ts';
+export * from './driver/trainer-client.ts';
+export * from './driver/worker-process.ts';

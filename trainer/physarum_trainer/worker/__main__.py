@@ -58,7 +58,7 @@ def init_distributed() -> tuple[int, int, object]:
 def watch_stdin(stop: callable) -> None:
     def run() -> None:
         try:
-            while sys.stdin.buffer.read(65536):
+            while os.read(0, 65536):  # the raw fd: a BufferedReader's lock would block interpreter exit
                 pass
         except (OSError, ValueError):
             pass
@@ -147,4 +147,7 @@ def follow(service, relay) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # do not wait for the stdin watcher or a verb thread stuck in a dead collective

@@ -9,12 +9,14 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+from ..errors import InvalidInputError
+
 Check = Callable[[Any, str], Any]
 _MISSING = object()
 
 
-class InvalidRecord(ValueError):
-    code = "PHYSARUM_INVALID_INPUT"
+class InvalidRecord(InvalidInputError):
+    """A record field is wrong; the message starts with the field path."""
 
 
 def _fail(path: str, message: str) -> None:

@@ -19,6 +19,7 @@ from ..backends.base import RankContext
 from . import checkpoint_dir, records
 from .budget import check_frame
 from .export import export_weights
+from .faults import maybe_fail
 from .relay import Relay, error_wire
 
 FRAME_VERBS = ("compute_logprobs", "train_step")
@@ -54,6 +55,7 @@ class WorkerService:
         self.loss: LossConfig | None = None
         self.step: int | None = None
         self.shut_down = False
+        self.tiny_tmp: Any = None
         self.started = time.monotonic()
 
     def context(self) -> RankContext:
@@ -88,6 +90,13 @@ class WorkerService:
             args = {**args, "partial": str(partial)}
         if verb == "load":
             manifest = checkpoint_dir.read_manifest(Path(args["dir"]))
+        if verb == "init" and "tiny" in args["model"]:
+            # Written once, by rank 0, and read by every rank (transformers saves only on rank 0 under
+            # torch.distributed); so a tiny model needs the ranks on one machine.
+            from ..backends.torch_hf.model_load import model_directory
+
+            model_dir, self.tiny_tmp = model_directory(args["model"])
+            args = {**args, "model": {"path": str(model_dir)}}
         n = self.relay.broadcast(verb, args, frame) if self.relay else 0
         try:
             local = self.execute(verb, args, frame)
@@ -180,6 +189,7 @@ class WorkerService:
             return metrics
         if verb == "save":
             self.backend.save(Path(args["partial"]))
+            maybe_fail(self.rank, "save")
             return {}
         if verb == "load":
             self.backend.load(Path(args["dir"]).expanduser())

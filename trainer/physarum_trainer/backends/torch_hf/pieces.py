@@ -63,8 +63,8 @@ def pieces_of(micro_batches: Sequence[MicroBatch], device: torch.device, max_tok
             r0, r1 = int(resp_cu[a]), int(resp_cu[b])
             cu = mb.cu_seqlens[a : b + 1].astype(np.int64) - t0
             lengths = mb.response_lengths[a:b].astype(np.int64)
-            as_long = lambda x: torch.from_numpy(np.ascontiguousarray(x, dtype=np.int64)).to(device)  # noqa: E731
-            as_float = lambda x: torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(device)  # noqa: E731
+            as_long = lambda x: torch.from_numpy(np.array(x, dtype=np.int64)).to(device)  # noqa: E731
+            as_float = lambda x: torch.from_numpy(np.array(x, dtype=np.float32)).to(device)  # noqa: E731
             out.append(Piece(
                 tokens=as_long(mb.tokens[t0:t1]),
                 position_ids=as_long(position_ids_for(cu)),
