@@ -30,5 +30,6 @@ export * from '../tools/index.ts';
 export * from './env/check-env.ts';
 export * from './env/chat-client.ts';
 export * from './view/trace-html.ts';
+export * from './driver/index.ts';
 export * from './driver/trainer-client.ts';
 export * from './driver/worker-process.ts';

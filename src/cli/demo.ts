@@ -35,6 +35,7 @@ const demoFlags = {
   'n-samples': { type: 'positive-integer', description: 'samples per task', default: 4 },
   tasks: { type: 'positive-integer', description: 'tasks for the embedded-engine rollout', default: 8 },
   out: { type: 'string', description: 'folder for samples and the buffer', default: 'runs/demo', valueName: 'dir' },
+  train: { type: 'boolean', description: 'then train: SFT warm start and GRPO on 2-digit addition (--no-train skips it)', default: true },
 } as const;
 
 type Flags = { 'n-samples': number; tasks: number; out: string };
@@ -133,6 +134,14 @@ async function storeAndBatch(flags: Flags, groups: Sample[][]): Promise<void> {
   }
 }
 
+/** The training stage (src/driver/demo-run.ts): the summary line is the demo's last line. */
+async function trainStage(): Promise<void> {
+  const { runDemoTraining } = await import('../driver/demo-run.ts');
+  const { startWorker } = await import('../driver/start-worker.ts');
+  const r = await runDemoTraining({ root, startWorker });
+  console.log(`demo: heldout_reward_before=${r.before.toFixed(3)} heldout_reward_after=${r.after.toFixed(3)} minutes=${r.minutes.toFixed(1)}`);
+}
+
 export const command: Command = {
   summary: 'the main job on the embedded default: validate countdown, roll out a tiny model on llama.cpp, store and batch',
   async run(argv) {
@@ -147,6 +156,7 @@ export const command: Command = {
     const groups = await rolloutOnEmbeddedEngine(flags);
     await storeAndBatch(flags, groups);
     console.log(`\ndemo: done; samples and buffer under ${flags.out}`);
+    if (values.train) await trainStage();
     return 0;
   },
 };

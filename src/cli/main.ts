@@ -11,6 +11,7 @@ export interface Command {
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   rollout: () => import('./rollout.ts'),
+  train: () => import('./train.ts'),
   demo: () => import('./demo.ts'),
   engine: () => import('./engine.ts'),
   model: () => import('./model.ts'),

@@ -17,7 +17,7 @@ describe('physarum demo', () => {
   it('validates countdown, rolls out on the embedded engine, stores and batches', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [path.join(root, 'bin/physarum.js'), 'demo', '--tasks', '2', '--n-samples', '2', '--out', out],
+      [path.join(root, 'bin/physarum.js'), 'demo', '--tasks', '2', '--n-samples', '2', '--out', out, '--no-train'],
       { cwd: root, encoding: 'utf8', timeout: 240_000 },
     );
     expect(stdout).toMatch(/\[1\/3\] validate/);
