@@ -80,6 +80,28 @@ def pieces_of(micro_batches: Sequence[MicroBatch], device: torch.device, max_tok
 
 
 def forward_logits(model, piece: Piece) -> torch.Tensor:
-    """Logits [T, V] of one packed piece; attention never crosses a sequence boundary."""
+    """Logits [T, V] of one packed piece; attention never crosses a sequence boundary.
+
+    Packed as one row, attention costs T^2 however short the sequences are (the mask is
+    block-diagonal but the kernel still walks it). Many short sequences of similar length are
+    cheaper as a right-padded batch [S, Lmax]: under a causal mask a real token never sees the
+    padding after it, so each row equals that sequence alone; padding logits are dropped.
+    """
+    lengths = piece.cu_seqlens[1:] - piece.cu_seqlens[:-1]
+    count = int(lengths.numel())
+    longest = int(lengths.max()) if count else 0
+    if count > 1 and count * longest <= 2 * piece.num_tokens:
+        return _padded_logits(model, piece, lengths, longest)
     out = model(input_ids=piece.tokens[None, :], position_ids=piece.position_ids[None, :], use_cache=False)
     return out.logits[0]
+
+
+def _padded_logits(model, piece: Piece, lengths: torch.Tensor, longest: int) -> torch.Tensor:
+    count = int(lengths.numel())
+    columns = torch.arange(longest, device=piece.tokens.device)
+    real = columns[None, :] < lengths[:, None]  # [S, Lmax]
+    rows = torch.zeros((count, longest), dtype=piece.tokens.dtype, device=piece.tokens.device)
+    rows[real] = piece.tokens  # row-major order of `real` is the packed order
+    positions = columns[None, :].expand(count, longest)
+    out = model(input_ids=rows, position_ids=positions, use_cache=False)
+    return out.logits[real]
