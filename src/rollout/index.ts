@@ -12,7 +12,6 @@ export {
   applyFilters,
   checkRewardNonzeroStd,
   checkRewardNonzeroStdWithFallback,
-  normalizeFilterOutput,
   rewardStd,
 } from './filters.ts';
 export type { DynamicFilter, DynamicFilterOutput, FilterContext } from './filters.ts';
@@ -42,6 +41,5 @@ export type { DrawnPrompt, PromptSourceOptions } from './prompt-source.ts';
 export { RolloutManager, RolloutManagerState } from './rollout-manager.ts';
 export type { FinishedGroup, GroupSink, RolloutManagerOptions } from './rollout-manager.ts';
 export { RolloutStepError } from './rollout-errors.ts';
-export { mulberry32, seededPermutation } from './seeded-shuffle.ts';
 export { formatCounts, formatReport } from './step-report.ts';
 export type { StatusCounts, StepReport } from './step-report.ts';

@@ -7,6 +7,7 @@
  */
 import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp';
 import type { FinishReason } from '../../protocol/sglang-types.ts';
+import { EmbeddedEngineError } from './llama-runtime.ts';
 import { commonPrefixLength } from './slot-pool.ts';
 import { firstEntries, lookUp } from './distribution.ts';
 import { evaluatePromptLogprobs, type InputLogprobs } from './input-logprobs.ts';
@@ -108,7 +109,7 @@ export async function runGeneration(
       ? { repeatPenalty: { punishTokens: () => outputIds as Token[], penalty: penalty.penalty, frequencyPenalty: penalty.frequencyPenalty, presencePenalty: penalty.presencePenalty } }
       : {}),
     // Requests are checked against the context size up front, so a shift would be a bug: fail loudly.
-    contextShift: { strategy: () => { throw new Error('context overflow in the embedded engine'); } },
+    contextShift: { strategy: () => { throw new EmbeddedEngineError('context overflow in the embedded engine'); } },
   });
   try {
     for await (const step of generator) {

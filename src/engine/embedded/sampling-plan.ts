@@ -5,12 +5,11 @@
  */
 import { randomInt } from 'node:crypto';
 import { TokenBias, type LlamaModel, type Token } from 'node-llama-cpp';
+import { BadGenerateRequest } from '../server/bad-request.ts';
 import type { SamplingParams } from '../../protocol/sglang-types.ts';
 import type { SamplingPlan } from './run-generation.ts';
 import { StopMatcher } from './stop-matcher.ts';
 
-/** A semantic request error: SGLang's 400 `{"error":{"message"}}`. */
-export class BadGenerateRequest extends Error {}
 
 const UNSUPPORTED: Array<keyof SamplingParams> = ['json_schema', 'regex', 'ebnf', 'structural_tag'];
 
