@@ -4,6 +4,12 @@
  */
 import { PhysarumError } from '../protocol/errors.ts';
 
+/** The OpenAI-style function spec that chat templates render into the system prompt. */
+export interface ToolSpec {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}
+
 export interface ToolCall {
   id: string;
   name: string;

@@ -19,7 +19,7 @@
  */
 import { PhysarumError } from '../protocol/errors.ts';
 import type { Span, SpanKind } from '../protocol/sample.ts';
-import type { ToolSpec } from '../env/tool.ts';
+import type { ToolSpec } from './messages.ts';
 import type { ChatTemplate } from './chat-template.ts';
 import { LEDGER_SNAPSHOT_VERSION, LedgerSnapshot, type ForkState, type LastSampleState, type TailState } from './ledger-snapshot.ts';
 import { checkMessages, checkSampledTurn, sampledPieces, type SampledTurn } from './ledger-input.ts';

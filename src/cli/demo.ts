@@ -24,7 +24,7 @@ import { readTasks } from '../env/task.ts';
 import type { Sample } from '../protocol/sample.ts';
 import { renderTraceHtml } from '../view/trace-html.ts';
 import { formatHelp, parseFlags } from './args.ts';
-import type { Command } from './main.ts';
+import type { Command } from './command.ts';
 import { openEngine, progressReporter, runRollout } from './rollout.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');

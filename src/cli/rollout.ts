@@ -20,7 +20,7 @@ import type { Tokenizer } from '../chat/tokenizer.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import type { Sample } from '../protocol/sample.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
-import type { Command } from './main.ts';
+import type { Command } from './command.ts';
 import { readTaskRows } from './read-task-rows.ts';
 
 export const rolloutFlags = {

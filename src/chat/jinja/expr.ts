@@ -9,7 +9,7 @@ import { GlobalFn, float, kindOf, sliceOf, toStr, truthy, tuples, unsupported, t
 import { OBJECT_METHODS, TESTS, binary, member, unary } from './ops.ts';
 import { callFilter, plainFilter } from './builtins.ts';
 import { objectMethod, stringMethod, type Kwargs } from './methods.ts';
-import type { Scope } from './loop.ts';
+import type { Scope } from './scope.ts';
 
 export type Node = { type: string } & Record<string, any>;
 export type Expr = (s: Scope) => unknown;

@@ -4,8 +4,17 @@
  * the final object only.
  */
 import { DeterministicLogprobs } from '../server/finish-check.ts';
-import type { PreparedItem } from './scripted-engine.ts';
+import type { GenerateItem } from '../server/generate-batch.ts';
 import type { FinishReason, GenerateResponse, LogprobTuple, MetaInfo } from '../../protocol/sglang-types.ts';
+
+/** A request item the scripted engine accepted: its full prompt, the scripted reply, its session hook. */
+export interface PreparedItem {
+  item: GenerateItem;
+  promptIds: number[];
+  replyIds: number[];
+  cachedTokens: number;
+  finishSession?: (output: number[]) => void;
+}
 
 export function buildResponse(
   prepared: PreparedItem,

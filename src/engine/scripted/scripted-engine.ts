@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { InvalidInputError } from '../../protocol/errors.ts';
 import type { Tokenizer } from '../../chat/tokenizer.ts';
 import { DeterministicLogprobs, FinishCheck } from '../server/finish-check.ts';
-import { buildResponse } from './response.ts';
+import { buildResponse, type PreparedItem } from './response.ts';
 import type { GenerateItem } from '../server/generate-batch.ts';
 import { chooseScriptedReply, type ScriptedPolicy } from './policy.ts';
 import { BadGenerateRequest } from '../server/bad-request.ts';
@@ -31,14 +31,6 @@ export interface ScriptedEngineOptions {
 
 /** A request the engine refuses before generating: becomes an HTTP 400 (or an SSE error event). */
 export class RequestRejected extends InvalidInputError {}
-
-export interface PreparedItem {
-  item: GenerateItem;
-  promptIds: number[];
-  replyIds: number[];
-  cachedTokens: number;
-  finishSession?: (output: number[]) => void;
-}
 
 interface Running {
   rid: string;
