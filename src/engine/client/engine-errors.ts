@@ -1,6 +1,6 @@
 /**
  * Typed failures of calls to inference engines and routers. Every message names the endpoint,
- * the status and the server's own message, whatever envelope the server used (reference §5, §6):
+ * the status and the server's own message, whatever envelope the server used (docs/architecture.md, wire §5, §6):
  * native `{"error":{"message"}}`, OpenAI `{"object":"error","message",...}`, router
  * `{"error":{"type","code","message"}}`, auth `{"error":"Unauthorized"}`, FastAPI `{"detail"}`,
  * or plain text.

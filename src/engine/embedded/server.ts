@@ -1,5 +1,5 @@
 /**
- * The embedded engine's HTTP server: SGLang's native routes (reference §1–3), same paths, same
+ * The embedded engine's HTTP server: SGLang's native routes (docs/architecture.md, wire §1–3), same paths, same
  * JSON shapes and statuses, so every SGLang client (ours included) can point at it unchanged.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

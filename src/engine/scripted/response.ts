@@ -1,5 +1,5 @@
 /**
- * The `/generate` response object of a scripted request, shaped like SGLang's (reference §1.4):
+ * The `/generate` response object of a scripted request, shaped like SGLang's (docs/architecture.md, wire §1.4):
  * meta_info keys in upstream order, logprob tuples, top-k alternatives, and latency stamps on
  * the final object only.
  */
