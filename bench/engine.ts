@@ -11,7 +11,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
-import { defaultThreads, initTinyModel, startEmbeddedServer } from '../src/engine/embedded/index.ts';
+import { initTinyModel, startEmbeddedServer } from '../src/engine/embedded/index.ts';
+import { defaultThreads } from '../src/engine/embedded/llama-runtime.ts';
 
 const SEQUENCES = 4;
 const CONTEXT = 1024;

@@ -4,6 +4,7 @@
  * PhysarumError handling (retry, CLI one-liners) works without knowing this module.
  */
 import { PhysarumError, type ErrorCode } from '../src/protocol/errors.ts';
+import type { SampleStatus } from '../src/protocol/sample.ts';
 
 export type SandboxFailureReason =
   | 'create_timeout'
@@ -30,11 +31,14 @@ const CODES: Record<SandboxFailureReason, ErrorCode> = {
   protocol: 'PHYSARUM_SANDBOX',
 };
 
+const SANDBOX_CODES: ReadonlySet<ErrorCode> = new Set(Object.values(CODES));
+
 // A retry takes a fresh sandbox, so most failures are worth one; a broken image or a use after
 // destroy is a bug that repeating cannot fix.
 const NOT_RETRYABLE = new Set<SandboxFailureReason>(['image_build_failed', 'destroyed']);
 
 export class SandboxError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'sandbox_error';
   readonly reason: SandboxFailureReason;
   /** The container the failure happened in, when there was one. */
   readonly containerId: string | undefined;
@@ -53,7 +57,9 @@ export class SandboxError extends PhysarumError {
   }
 
   static is(value: unknown, reason?: SandboxFailureReason): value is SandboxError {
-    return value instanceof SandboxError && (reason === undefined || value.reason === reason);
+    // The marker and the code, not instanceof: a second copy of the package makes its own class.
+    if (!PhysarumError.isInstance(value) || !SANDBOX_CODES.has(value.code)) return false;
+    return reason === undefined || (value as SandboxError).reason === reason;
   }
 }
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { AbortedError, describeAbortReason } from '../src/protocol/errors.ts';
+import { AbortedError, PhysarumError, describeAbortReason } from '../src/protocol/errors.ts';
 import { SandboxError } from './errors.ts';
 
 /** The helper's parts, in the order they are joined into the one program `python3 -c` runs. */
@@ -26,9 +26,9 @@ export interface HelperEvent {
 }
 
 /** A failure the helper answered with (file not found, bad cwd): the operation's own error. */
-export class HelperOpError extends Error {
+export class HelperOpError extends PhysarumError {
   constructor(readonly kind: string, message: string) {
-    super(message);
+    super('PHYSARUM_FILE', message);
   }
 }
 

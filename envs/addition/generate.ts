@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { seededPermutation } from '../../src/index.ts';
+import { seededPermutation } from '../../src/rollout/seeded-shuffle.ts';
 import { additionPrompt, type AdditionTask } from './index.ts';
 
 export function splitPairs(seed: number, heldOut: number): { train: AdditionTask[]; heldOut: AdditionTask[] } {

@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from '../../src/index.ts';
+import { mulberry32 } from '../../src/rollout/seeded-shuffle.ts';
 import { evaluate } from './arithmetic.ts';
 import type { CountdownTask } from './index.ts';
 

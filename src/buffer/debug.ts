@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
+import { VerifierError } from '../env/errors.ts';
 import { isInfrastructureFailure, Sample, type Sample as SampleRecord } from '../protocol/sample.ts';
 import type { DataBuffer, IngestAck } from './data-buffer.ts';
 import type { ScoreUpdate } from './queries.ts';
@@ -103,7 +104,7 @@ export async function rescore(
     try {
       const out = await rubric(sample);
       const reward = typeof out === 'number' ? out : out.reward;
-      if (!Number.isFinite(reward)) throw new Error(`rubric returned ${String(reward)}, not a finite number`);
+      if (!Number.isFinite(reward)) throw new VerifierError('rubric', `rubric returned ${String(reward)}, not a finite number`);
       updates.push({ id, reward, rewards: typeof out === 'number' ? { ...sample.rewards, reward } : (out.rewards ?? sample.rewards) });
       report.rescored++;
     } catch (error) {

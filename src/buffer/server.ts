@@ -74,7 +74,7 @@ async function readJson(req: IncomingMessage, limit: number): Promise<Record<str
   }
   try {
     const value = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInputError('expected a JSON object');
     return value as Record<string, unknown>;
   } catch (cause) {
     throw new HttpError(400, `request body is not a JSON object: ${(cause as Error).message}`);

@@ -4,10 +4,17 @@
  * that pass are marked consumed by the step, groups that fail are dropped with their reason.
  */
 import { InvalidInputError } from '../protocol/errors.ts';
-import type { DataBuffer } from './data-buffer.ts';
-import { exclusionOf, normalizeGroup, whitenByTokens, type Exclusion } from './normalize.ts';
+import type Database from 'better-sqlite3';
+import { exclusionOf, normalizeGroup, whitenByTokens, type Exclusion, type GroupFilters, type NormalizationMethod } from './normalize.ts';
 import type { GroupRow, SampleRow, TrainSample } from './rows.ts';
 import { decodeStored } from './sample-codec.ts';
+
+/** What taking a batch needs of the Data Buffer (DataBuffer is one; no import back to it). */
+export interface BatchSource {
+  readonly db: Database.Database;
+  readonly options: Readonly<{ maxWeightLag?: number; keepStale?: boolean; normalization?: NormalizationMethod; filters?: GroupFilters }>;
+  bumpCounter(name: string, by?: number): void;
+}
 
 export interface TakeBatchOptions {
   /** The training step this batch is for: the idempotency key of the take. */
@@ -48,7 +55,7 @@ function isStale(row: SampleRow, weightVersion: number, maxLag: number): boolean
   return row.min_version === null || weightVersion - row.min_version > maxLag;
 }
 
-export function takeGroups(buffer: DataBuffer, options: TakeBatchOptions & ReplayOnly): TakenBatch {
+export function takeGroups(buffer: BatchSource, options: TakeBatchOptions & ReplayOnly): TakenBatch {
   const { step, groups: wanted } = options;
   if (!Number.isInteger(step) || step < 0) throw new InvalidInputError(`step must be a non-negative integer, got ${String(step)}`);
   if (!Number.isInteger(wanted) || wanted < 1) throw new InvalidInputError(`groups must be a positive integer, got ${String(wanted)}`);

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { PhysarumError } from '../protocol/errors.ts';
-import type { ToolSpec } from '../env/tool.ts';
+import type { ToolSpec } from './messages.ts';
 import { toHfMessage, type ChatMessage } from './messages.ts';
 import { compileTemplate } from './jinja/compile.ts';
 import { memoizeTemplate, type MemoizedTemplate, type RendererOf, type RenderMemoOptions } from './template-memo.ts';

@@ -2,6 +2,13 @@
  * Chat messages as physarum passes them around (camelCase), and their conversion to the dict form
  * Hugging Face chat templates read (`reasoning_content`, `tool_calls[].function`, `tool_call_id`).
  */
+import { PhysarumError } from '../protocol/errors.ts';
+
+/** The OpenAI-style function spec that chat templates render into the system prompt. */
+export interface ToolSpec {
+  type: 'function';
+  function: { name: string; description: string; parameters: Record<string, unknown> };
+}
 
 export interface ToolCall {
   id: string;
@@ -43,7 +50,11 @@ export function toHfMessage(message: ChatMessage): HfMessage {
   return out;
 }
 
-class DeepValue extends Error {}
+class DeepValue extends PhysarumError {
+  constructor() {
+    super('PHYSARUM_INVALID_INPUT', 'message nests deeper than 64 levels');
+  }
+}
 
 /**
  * A deep copy of plain data: arrays and plain objects copied, primitives kept. Anything else (a

@@ -1,6 +1,6 @@
 /**
  * The TokenLedger keeps an episode's tokens exactly as the policy saw and sampled them
- * (DESIGN.md contract 1). Sampled ids are stored as the engine returned them (loss mask 1) and
+ * (docs/architecture.md, contract 1). Sampled ids are stored as the engine returned them (loss mask 1) and
  * never re-tokenized; everything else (prompt, tool results, user turns, template scaffolding)
  * is rendered by the chat template, tokenized once and stored with loss mask 0.
  *
@@ -19,7 +19,7 @@
  */
 import { PhysarumError } from '../protocol/errors.ts';
 import type { Span, SpanKind } from '../protocol/sample.ts';
-import type { ToolSpec } from '../env/tool.ts';
+import type { ToolSpec } from './messages.ts';
 import type { ChatTemplate } from './chat-template.ts';
 import { LEDGER_SNAPSHOT_VERSION, LedgerSnapshot, type ForkState, type LastSampleState, type TailState } from './ledger-snapshot.ts';
 import { checkMessages, checkSampledTurn, sampledPieces, type SampledTurn } from './ledger-input.ts';

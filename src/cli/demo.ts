@@ -26,7 +26,7 @@ import { rolloutDataset } from '../rollout/rollout-dataset.ts';
 import { formatReport } from '../rollout/step-report.ts';
 import { renderTraceHtml } from '../view/trace-html.ts';
 import { formatHelp, parseFlags } from './args.ts';
-import type { Command } from './main.ts';
+import type { Command } from './command.ts';
 import { progressReporter } from './progress.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');

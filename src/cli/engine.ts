@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { startEmbeddedServer } from '../engine/embedded/index.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
-import type { Command } from './main.ts';
+import type { Command } from './command.ts';
 
 const USAGE = `usage: physarum engine serve --model <file.gguf> [options]
 

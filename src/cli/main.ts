@@ -3,11 +3,7 @@
  * own module, imported only when used, and returns an exit code (never calls process.exit).
  */
 import { PhysarumError } from '../protocol/errors.ts';
-
-export interface Command {
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
+import type { Command } from './command.ts';
 
 const commands: Record<string, () => Promise<{ command: Command }>> = {
   rollout: () => import('./rollout.ts'),

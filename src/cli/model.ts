@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { initTinyModel, type TinyModelOptions } from '../engine/embedded/index.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
-import type { Command } from './main.ts';
+import type { Command } from './command.ts';
 
 const USAGE = `usage: physarum model init --out <dir> [options]
 

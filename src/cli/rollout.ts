@@ -18,7 +18,7 @@ import { rolloutDataset } from '../rollout/rollout-dataset.ts';
 import { openSamplesFile } from '../rollout/samples-file.ts';
 import { formatReport } from '../rollout/step-report.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
-import type { Command } from './main.ts';
+import type { Command } from './command.ts';
 import { progressReporter } from './progress.ts';
 
 export const rolloutFlags = {

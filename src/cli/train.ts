@@ -11,7 +11,7 @@ import { loadRecipe, type RecipeOverride } from '../driver/recipe-load.ts';
 import { runRecipe } from '../driver/run.ts';
 import { megatronFlags } from '../driver/trainer-port.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
-import type { Command } from './main.ts';
+import type { Command } from './command.ts';
 
 const trainFlags = {
   resume: { type: 'boolean', description: 'continue the run in the recipe\'s run directory from its last checkpoint' },

@@ -12,7 +12,7 @@ import { readSamplesFile } from '../view/read-samples.ts';
 import { formatTraceSummary, summarize } from '../view/trace-summary.ts';
 import { renderTraceHtml } from '../view/trace-html.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
-import type { Command } from './main.ts';
+import type { Command } from './command.ts';
 
 export const viewFlags = {
   out: { type: 'string', description: 'where to write the page (default: <file> with .html)', valueName: 'html' },

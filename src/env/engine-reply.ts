@@ -5,8 +5,10 @@
  */
 import type { GenerateResponse } from '../protocol/sglang-types.ts';
 import { PhysarumError } from '../protocol/errors.ts';
+import type { SampleStatus } from '../protocol/sample.ts';
 
 export class EngineReplyError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'model_error';
   constructor(message: string) {
     super('PHYSARUM_ENGINE_HTTP', message);
   }

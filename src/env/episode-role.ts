@@ -3,6 +3,7 @@
  * and how it takes a turn. Sampled ids and log-probs go into the ledger exactly as the engine
  * returned them; the text is only decoded to parse the reply (contract 1).
  */
+import { AbortedError } from '../protocol/errors.ts';
 import { parseAssistant, type ToolCallFormat } from '../chat/tool-call-parser.ts';
 import { sampledPieces, type SampledPiece } from '../chat/ledger-input.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
@@ -29,7 +30,7 @@ function piecesBefore(partial: PartialOutput): SampledPiece[] {
 }
 
 /** Thrown when the engine ended a turn with `finish_reason: abort` (pause, abort_all): not an error. */
-export class TurnAborted extends Error {
+export class TurnAborted extends AbortedError {
   constructor(readonly partial: PartialOutput) {
     super('the engine aborted the turn');
   }

@@ -9,7 +9,7 @@ import { Sample, SAMPLE_SCHEMA_VERSION, type SampleStatus, type Span } from '../
 import { checkSample } from '../protocol/sample-check.ts';
 import type { AgentProgram, GenerateEngine } from './agents.ts';
 import { RoleRuntime, type PartialOutput } from './episode-role.ts';
-import { describeError, statusForError } from './failure-status.ts';
+import { describeError, statusForError } from '../protocol/failure-status.ts';
 import type { LedgerSegmentLike } from './ledger.ts';
 import { scoreEpisode } from './rubric.ts';
 import type { Message, StepRecord } from './types.ts';

@@ -18,7 +18,7 @@ import type { Env } from './env.ts';
 import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts';
 import { scoreRoles } from './episode-samples.ts';
 import { checkSnapshot, EPISODE_SNAPSHOT_VERSION, type EpisodeSnapshot } from './episode-snapshot.ts';
-import { describeError, statusForError } from './failure-status.ts';
+import { describeError, statusForError } from '../protocol/failure-status.ts';
 import { createLedger, restoreLedger } from './ledger-factory.ts';
 import type { SandboxLease, SandboxLeases } from './sandbox-lease.ts';
 import { anyOf, checkStop, stepCountIs, type StopDecision } from './stop.ts';

@@ -3,6 +3,7 @@
  * catches them and ends the sample with that status and the message as its reason.
  */
 import { PhysarumError, type PhysarumErrorOptions } from '../protocol/errors.ts';
+import type { SampleStatus } from '../protocol/sample.ts';
 
 /** Env code (reset, step, a tool's bug) threw: status `env_error`. */
 export class EnvError extends PhysarumError {
@@ -13,6 +14,7 @@ export class EnvError extends PhysarumError {
 
 /** A reward function threw or returned a non-finite number: status `verifier_error`, reward null. */
 export class VerifierError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'verifier_error';
   readonly rewardName: string;
   constructor(rewardName: string, message: string, options?: PhysarumErrorOptions) {
     super('PHYSARUM_VERIFIER', message, options);
@@ -22,6 +24,7 @@ export class VerifierError extends PhysarumError {
 
 /** A tool ran past its `timeoutMs`: status `tool_timeout`. */
 export class ToolTimeoutError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'tool_timeout';
   readonly toolName: string;
   readonly timeoutMs: number;
   constructor(toolName: string, timeoutMs: number, options?: PhysarumErrorOptions) {

@@ -2,9 +2,10 @@
  * Runs the tool calls of one reply. Tool failures are observations: an unknown tool, input that
  * fails the schema, a malformed call or a tool that throws becomes a tool message the model can
  * read (and a `tool_errors` metric). Only three things end the episode instead: the episode's
- * abort, a tool timeout (`ToolTimeoutError`) and sandbox failures (PHYSARUM_SANDBOX* codes).
+ * abort, a tool timeout (`ToolTimeoutError`) and failures whose status is `sandbox_error` or `aborted`.
  */
-import { AbortedError, PhysarumError, throwIfAborted } from '../protocol/errors.ts';
+import { AbortedError, throwIfAborted } from '../protocol/errors.ts';
+import { statusForError } from '../protocol/failure-status.ts';
 import { ToolTimeoutError } from './errors.ts';
 import type { ToolContext, ToolResult, ToolSet } from './tool.ts';
 import type { AssistantReply, Message } from './types.ts';
@@ -22,7 +23,8 @@ function toolMessage(toolCallId: string, name: string, content: string): Message
 }
 
 function isFatal(error: unknown): boolean {
-  return PhysarumError.isInstance(error) && (error.code.startsWith('PHYSARUM_SANDBOX') || error.code === 'PHYSARUM_ABORTED');
+  const status = statusForError(error);
+  return status === 'sandbox_error' || status === 'aborted';
 }
 
 /** Runs `execute` under the tool's timeout; rejects with ToolTimeoutError even if the tool ignores its signal. */

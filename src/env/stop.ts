@@ -3,6 +3,7 @@
  * the episode ends: `terminated` (the task reached its end, e.g. the answer was submitted) or
  * `truncated` (a limit cut it short, e.g. the turn budget) — the trainer treats the two apart.
  */
+import { InvalidInputError } from '../protocol/errors.ts';
 import type { StepRecord } from './types.ts';
 
 export interface StopState<TState = unknown> {
@@ -31,7 +32,7 @@ export function stopWhen<TState = any>(
 
 /** Truncates after `maxTurns` model turns. */
 export function stepCountIs(maxTurns: number): StopCondition {
-  if (!Number.isInteger(maxTurns) || maxTurns < 1) throw new RangeError(`stepCountIs: maxTurns must be a positive integer, got ${maxTurns}`);
+  if (!Number.isInteger(maxTurns) || maxTurns < 1) throw new InvalidInputError(`stepCountIs: maxTurns must be a positive integer, got ${maxTurns}`);
   return (run) =>
     run.steps.length >= maxTurns ? { outcome: 'truncated', reason: `reached the turn limit (${maxTurns})` } : undefined;
 }
@@ -47,7 +48,7 @@ export function hasToolCall(name: string): StopCondition {
 
 /** Truncates once the episode holds `maxTokens` tokens or more (all turns, all forks). */
 export function tokenBudgetIs(maxTokens: number): StopCondition {
-  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new RangeError(`tokenBudgetIs: maxTokens must be a positive integer, got ${maxTokens}`);
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new InvalidInputError(`tokenBudgetIs: maxTokens must be a positive integer, got ${maxTokens}`);
   return (run) =>
     run.totalTokens >= maxTokens ? { outcome: 'truncated', reason: `reached the token budget (${maxTokens})` } : undefined;
 }
@@ -66,7 +67,7 @@ export function anyOf<TState = any>(...conditions: Array<StopCondition<TState> |
 
 /** Fires when every condition fires; truncated if any of them says truncated. */
 export function allOf<TState = any>(...conditions: Array<StopCondition<TState>>): StopCondition<TState> {
-  if (conditions.length === 0) throw new RangeError('allOf: give at least one condition');
+  if (conditions.length === 0) throw new InvalidInputError('allOf: give at least one condition');
   return async (run) => {
     const decisions: StopDecision[] = [];
     for (const condition of conditions) {
@@ -79,8 +80,8 @@ export function allOf<TState = any>(...conditions: Array<StopCondition<TState>>)
   };
 }
 
-/** Fires when `condition` does not; `decision` says how. */
-export function not<TState = any>(condition: StopCondition<TState>, decision: StopDecision): StopCondition<TState> {
+/** Fires when `condition` does not (stop unless it holds); `decision` says how. */
+export function stopUnless<TState = any>(condition: StopCondition<TState>, decision: StopDecision): StopCondition<TState> {
   return async (run) => ((await condition(run)) ? undefined : decision);
 }
 

@@ -3,6 +3,7 @@
  * record keyed by name. `tool()` is an identity function: it exists so the zod schema drives the
  * type of `input` in `execute`.
  */
+import type { ToolSpec } from '../chat/messages.ts';
 import { z } from 'zod';
 import { freezeDeep } from '../chat/deep-freeze.ts';
 
@@ -54,11 +55,8 @@ export function tool<TTask = unknown, TState = unknown, TSandbox = unknown, TSch
   return definition;
 }
 
-/** The OpenAI-style function spec that chat templates render into the system prompt. */
-export interface ToolSpec {
-  type: 'function';
-  function: { name: string; description: string; parameters: Record<string, unknown> };
-}
+// ToolSpec is a chat-layer record (templates render it); tools produce it.
+export type { ToolSpec };
 
 // JSON schemas are derived once per tool set: episodes of a run share their env's tools, and
 // z.toJSONSchema is not free. The cached specs are deeply frozen, so they cannot be changed through

@@ -1,8 +1,14 @@
 /**
  * One error base for the whole project; each failure family has a class and a stable `code`.
- * Callers match on `code` (or `PhysarumError.isInstance`), never on message text.
+ * Callers match on `code` (or `PhysarumError.isInstance`), never on message text. Each class also
+ * declares, once, the sample status it ends an episode with (`sampleStatus`, read only by
+ * `statusForError` in failure-status.ts); a class that declares none is the env's fault, so a
+ * failure of a known family is thrown as its class (SandboxError, EngineHttpError, ...), not as a
+ * bare PhysarumError with the family's code.
  * The same code strings are used by the Python trainer (trainer/physarum_trainer/errors.py).
  */
+import type { SampleStatus } from './sample.ts';
+
 const MARKER = Symbol.for('physarum.error');
 
 /** Every stable error code; tests/vectors/error-codes.json lists the same set for the Python trainer. */
@@ -48,6 +54,8 @@ export interface PhysarumErrorOptions {
 }
 
 export class PhysarumError extends Error {
+  /** The status a sample ends with when this error ends its episode (contract 3). */
+  static readonly sampleStatus: SampleStatus = 'env_error';
   readonly [MARKER] = true;
   readonly code: ErrorCode;
   readonly isRetryable: boolean;
@@ -73,6 +81,7 @@ export class InvalidInputError extends PhysarumError {
 
 /** The caller's AbortSignal fired. Aborts are exceptions, not observations. */
 export class AbortedError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'aborted';
   constructor(message = 'aborted', options?: PhysarumErrorOptions) {
     super('PHYSARUM_ABORTED', message, options);
   }

@@ -1,5 +1,5 @@
 /**
- * The Sample record (DESIGN.md contract 4): slime's `Sample` fields in camelCase, plus per-span
+ * The Sample record (docs/architecture.md, contract 4): slime's `Sample` fields in camelCase, plus per-span
  * provenance and the agent role. Mirrored in trainer/physarum_trainer/protocol.py; the two are
  * kept equal by the shared vectors in tests/vectors/.
  */

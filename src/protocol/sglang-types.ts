@@ -1,5 +1,5 @@
 /**
- * The SGLang native wire (reference/sglang-protocol.md §1–3), as TypeScript types with the exact
+ * The SGLang native wire (docs/architecture.md, wire §1–3), as TypeScript types with the exact
  * snake_case field names. Responses are typed loosely where upstream drifts (every meta_info key
  * but id/finish_reason/prompt_tokens/completion_tokens/cached_tokens is optional).
  */

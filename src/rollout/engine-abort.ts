@@ -4,8 +4,9 @@
  * abort out). Aborted requests finish with `finish_reason.type = "abort"` and keep their partial
  * output, which is what partial rollout resumes from.
  */
-import { request } from 'undici';
-import { combineSignals } from '../protocol/errors.ts';
+import { PhysarumError } from '../protocol/errors.ts';
+import type { SampleStatus } from '../protocol/sample.ts';
+import { SglangClient } from '../engine/client/sglang-client.ts';
 
 export type EngineAbort = (options: { signal?: AbortSignal }) => Promise<void>;
 
@@ -15,31 +16,20 @@ export interface WorkerAbortFailure {
 }
 
 /** Thrown by `abortWorkers` when some workers did not confirm; the rest were aborted. */
-export class EngineAbortError extends Error {
+export class EngineAbortError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'model_error';
   readonly failures: WorkerAbortFailure[];
   constructor(failures: WorkerAbortFailure[]) {
-    super(`abort_request failed on ${failures.length} worker(s): ${failures.map((f) => `${f.url}: ${f.message}`).join('; ')}`);
-    this.name = 'EngineAbortError';
+    super('PHYSARUM_ENGINE_HTTP', `abort_request failed on ${failures.length} worker(s): ${failures.map((f) => `${f.url}: ${f.message}`).join('; ')}`);
     this.failures = failures;
   }
 }
 
-/** An `EngineAbort` that posts `abort_all` to each worker URL (all in parallel). */
+/** An `EngineAbort` that posts `abort_all` to each worker URL (all in parallel, one try each). */
 export function abortWorkers(workerUrls: readonly string[], options: { timeoutMs?: number } = {}): EngineAbort {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  const clients = workerUrls.map((url) => new SglangClient(url, { timeoutMs: options.timeoutMs ?? 10_000, retries: 0 }));
   return async ({ signal } = {}) => {
-    const results = await Promise.allSettled(
-      workerUrls.map(async (url) => {
-        const response = await request(new URL('/abort_request', url), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ abort_all: true }),
-          signal: combineSignals([signal], timeoutMs),
-        });
-        const body = await response.body.text();
-        if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}: ${body.slice(0, 200)}`);
-      }),
-    );
+    const results = await Promise.allSettled(clients.map((client) => client.abortRequest({ abortAll: true }, signal ? { signal } : {})));
     const failures = results.flatMap((result, i) =>
       result.status === 'rejected' ? [{ url: workerUrls[i]!, message: (result.reason as Error)?.message ?? String(result.reason) }] : [],
     );

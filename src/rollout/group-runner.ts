@@ -4,9 +4,11 @@
  * samples when asked, then scores the finished group. Hook failures become typed failure
  * samples here; nothing in this file turns a failure into a reward.
  */
+import { statusForError } from '../protocol/failure-status.ts';
+import { EnvError, VerifierError } from '../env/errors.ts';
 import { TRAINABLE_STATUSES, type Sample } from '../protocol/sample.ts';
 import type { ConcurrencyBudgets } from './budgets.ts';
-import { errorMessage, failureSample, rolloutIdFor, sampleIndex, statusForError, type RolloutGroup, type RolloutSlot } from './group-state.ts';
+import { errorMessage, failureSample, rolloutIdFor, sampleIndex, type RolloutGroup, type RolloutSlot } from './group-state.ts';
 import type { GroupGenerateHook, GroupRewardHook, RolloutRewardContext, RewardValue, SampleRewardHook, SlotOutcome, SlotRequest } from './hooks.ts';
 import { maskStalePrefix } from './off-policy-mask.ts';
 import { checkSample } from '../protocol/sample-check.ts';
@@ -62,7 +64,7 @@ export async function runGroup(state: RolloutGroup, options: GroupRunOptions): P
 async function generateSlots(state: RolloutGroup, requests: SlotRequest[], options: GroupRunOptions): Promise<Map<number, SlotOutcome>> {
   const outcomes = new Map<number, SlotOutcome>();
   if (requests.length === 0) return outcomes;
-  const fail = (request: SlotRequest, error: unknown, status = statusForError(error, 'generate')): SlotOutcome => ({
+  const fail = (request: SlotRequest, error: unknown, status = statusForError(error)): SlotOutcome => ({
     slot: request.slot,
     samples: [failureSample({ prompt: state.prompt, groupIndex: state.groupIndex, index: request.index, rolloutId: request.rolloutId, status, reason: errorMessage(error) })],
   });
@@ -102,7 +104,7 @@ async function generateSlots(state: RolloutGroup, requests: SlotRequest[], optio
     }
     outcomes.set(
       request.slot,
-      problem ? fail(request, new Error(`generate returned an invalid sample for slot ${request.slot}: ${problem}`), 'env_error') : { slot: request.slot, samples: parsed, snapshot: outcome.snapshot },
+      problem ? fail(request, new EnvError(`generate returned an invalid sample for slot ${request.slot}: ${problem}`), 'env_error') : { slot: request.slot, samples: parsed, snapshot: outcome.snapshot },
     );
   }
   return outcomes;
@@ -126,7 +128,7 @@ async function scoreGroupSamples(state: RolloutGroup, options: GroupRunOptions):
     try {
       const values = await options.budgets.verify(() => options.rewardGroup!(eligible, context));
       if (!Array.isArray(values) || values.length !== eligible.length)
-        throw new Error(`group reward returned ${Array.isArray(values) ? values.length : typeof values} values for ${eligible.length} samples`);
+        throw new VerifierError('group reward', `group reward returned ${Array.isArray(values) ? values.length : typeof values} values for ${eligible.length} samples`);
       eligible.forEach((sample, i) => applyReward(sample, values[i]!));
     } catch (error) {
       for (const sample of eligible) markFailed(sample, `group reward: ${errorMessage(error)}`);
@@ -150,7 +152,7 @@ async function scoreGroupSamples(state: RolloutGroup, options: GroupRunOptions):
 
 function applyReward(sample: Sample, value: RewardValue): void {
   const reward = typeof value === 'number' ? value : value?.reward;
-  if (typeof reward !== 'number' || !Number.isFinite(reward)) throw new Error(`reward is ${JSON.stringify(value)}, not a finite number`);
+  if (typeof reward !== 'number' || !Number.isFinite(reward)) throw new VerifierError('reward', `reward is ${JSON.stringify(value)}, not a finite number`);
   sample.reward = reward;
   if (typeof value === 'object') sample.rewards = { ...sample.rewards, ...value.rewards };
 }

@@ -4,7 +4,6 @@
  * after a restart (slime keeps these in its in-memory buffer; we make them durable).
  */
 import { z } from 'zod';
-import { PhysarumError } from '../protocol/errors.ts';
 import { Sample, SAMPLE_SCHEMA_VERSION, type SampleStatus } from '../protocol/sample.ts';
 import { PromptRecord } from './prompt-record.ts';
 
@@ -40,17 +39,6 @@ export function sampleIndex(groupIndex: number, slot: number, n: number): number
 
 export function rolloutIdFor(groupIndex: number, slot: number): string {
   return `g${groupIndex}-s${slot}`;
-}
-
-/** The sample status an exception thrown by a generate or reward hook stands for. */
-export function statusForError(error: unknown, stage: 'generate' | 'reward'): SampleStatus {
-  if (stage === 'reward') return 'verifier_error';
-  if (!PhysarumError.isInstance(error)) return 'env_error';
-  if (error.code.startsWith('PHYSARUM_ENGINE')) return 'model_error';
-  if (error.code.startsWith('PHYSARUM_SANDBOX')) return 'sandbox_error';
-  if (error.code === 'PHYSARUM_VERIFIER') return 'verifier_error';
-  if (error.code === 'PHYSARUM_TOOL_TIMEOUT') return 'tool_timeout';
-  return 'env_error';
 }
 
 /**

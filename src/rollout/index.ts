@@ -14,7 +14,6 @@ export {
   applyFilters,
   checkRewardNonzeroStd,
   checkRewardNonzeroStdWithFallback,
-  normalizeFilterOutput,
   rewardStd,
 } from './filters.ts';
 export type { DynamicFilter, DynamicFilterOutput, FilterContext } from './filters.ts';
@@ -50,6 +49,5 @@ export { addToTally, emptyTally, formatTally } from './sample-tally.ts';
 export type { SampleTally } from './sample-tally.ts';
 export { openSamplesFile } from './samples-file.ts';
 export type { SamplesFile } from './samples-file.ts';
-export { mulberry32, seededPermutation } from './seeded-shuffle.ts';
 export { formatCounts, formatReport } from './step-report.ts';
 export type { StatusCounts, StepReport } from './step-report.ts';

@@ -3,7 +3,8 @@
  * into a group generate: the group's slots run concurrently, and a slot whose hook throws fails
  * alone, with a typed status, while its siblings finish.
  */
-import { errorMessage, failureSample, statusForError } from './group-state.ts';
+import { statusForError } from '../protocol/failure-status.ts';
+import { errorMessage, failureSample } from './group-state.ts';
 import type { GroupGenerateHook, SampleGenerateHook, SlotOutcome } from './hooks.ts';
 
 export function perSampleGenerate(hook: SampleGenerateHook): GroupGenerateHook {
@@ -20,7 +21,7 @@ export function perSampleGenerate(hook: SampleGenerateHook): GroupGenerateHook {
         } catch (error) {
           // An abort we asked for keeps what the slot had, so the group can resume it later.
           if (context.signal.aborted) return { slot: request.slot, samples: request.resume?.samples ?? [], snapshot: request.resume?.snapshot };
-          const status = statusForError(error, 'generate');
+          const status = statusForError(error);
           const { prompt, groupIndex } = context;
           return { slot: request.slot, samples: [failureSample({ prompt, groupIndex, index: request.index, rolloutId: request.rolloutId, status, reason: errorMessage(error) })] };
         }

@@ -2,7 +2,8 @@
 // the full softmax at the request's temperature: checked against a float64 forward of the same
 // HF weights in transformers (f32 GGUF weights and an f32 KV cache: f16 KV alone costs ~2e-3).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedEngine, runTrainerModule } from '../../src/engine/embedded/index.ts';
+import { EmbeddedEngine } from '../../src/engine/embedded/index.ts';
+import { runTrainerModule } from '../../src/engine/embedded/tiny-model.ts';
 import { bytesModel } from './tiny-models.ts';
 
 let engine: EmbeddedEngine;

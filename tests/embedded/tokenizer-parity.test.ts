@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getLlama, LlamaLogLevel, type LlamaModel } from 'node-llama-cpp';
 import { loadTokenizer, type Tokenizer } from '../../src/chat/tokenizer.ts';
-import { runTrainerModule } from '../../src/engine/embedded/index.ts';
+import { runTrainerModule } from '../../src/engine/embedded/tiny-model.ts';
 import { bytesModel, qwen3Model } from './tiny-models.ts';
 
 const TEXTS = [
@@ -32,7 +32,7 @@ for line in sys.stdin:
 
 async function pythonIds(dir: string): Promise<number[][]> {
   const { spawnSync } = await import('node:child_process');
-  const { projectPython } = await import('../../src/engine/embedded/index.ts');
+  const { projectPython } = await import('../../src/engine/embedded/tiny-model.ts');
   const result = spawnSync(projectPython(), ['-c', PY_SCRIPT, `${dir}/tokenizer.json`], { input: TEXTS.map((t) => JSON.stringify(t)).join('\n') + '\n', encoding: 'utf8' });
   expect(result.status, result.stderr).toBe(0);
   return result.stdout.trim().split('\n').map((line) => JSON.parse(line) as number[]);

@@ -1,41 +1,9 @@
-// The embedded engine's pure parts, at their edges: session trees, the pause gate, prefix
-// matching, stop trimming and sampling plans.
+// The embedded engine's pure parts, at their edges: the pause gate, prefix matching, stop
+// trimming and sampling plans (session trees: tests/engine/session-store.test.ts).
 import { describe, expect, it } from 'vitest';
-import { BadGenerateRequest } from '../../src/engine/embedded/index.ts';
 import { PauseGate } from '../../src/engine/embedded/pause-gate.ts';
-import { SessionStore } from '../../src/engine/embedded/sessions.ts';
 import { commonPrefixLength } from '../../src/engine/embedded/slot-pool.ts';
 import { trimAtStop } from '../../src/engine/embedded/stop-matcher.ts';
-
-describe('SessionStore', () => {
-  it('builds contexts from the tree: continue, offset (python slice), drop output, replace', () => {
-    const store = new SessionStore();
-    const id = store.open({})!;
-    const root = store.resolve({ id, rid: null }, 'a', [1, 2, 3], null);
-    expect(root.context).toEqual([1, 2, 3]);
-    expect(() => store.resolve({ id, rid: 'a' }, 'early', [9], null)).toThrow('Invalid request: the session request a has not finished');
-    root.record([4, 5, 6], 2); // output cut to max_new_tokens
-    expect(store.resolve({ id, rid: 'a' }, 'b', [7], null).context).toEqual([1, 2, 3, 4, 5, 7]);
-    expect(store.resolve({ id, rid: 'a', offset: -1 }, 'c', [7], null).context).toEqual([1, 2, 3, 4, 7]);
-    expect(store.resolve({ id, rid: 'a', drop_previous_output: true }, 'd', [7], null).context).toEqual([1, 2, 3, 7]);
-    // A continuation drops the BOS of its new chunk.
-    expect(store.resolve({ id, rid: 'a' }, 'e', [0, 7], 0).context).toEqual([1, 2, 3, 4, 5, 7]);
-    store.resolve({ id, rid: null, replace: true }, 'f', [8], null);
-    expect(() => store.resolve({ id, rid: 'a' }, 'g', [1], null)).toThrow(new BadGenerateRequest('Invalid request session id'));
-  });
-
-  it('refuses duplicate ids and unknown sessions, and closes idle ones after their timeout', async () => {
-    const store = new SessionStore();
-    expect(store.open({ sessionId: 's' })).toBe('s');
-    expect(store.open({ sessionId: 's' })).toBeUndefined();
-    store.open({ sessionId: 'short', timeoutSeconds: 0.01 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(() => store.resolve({ id: 'short' }, 'r', [1], null)).toThrow('Invalid request: session id short does not exist');
-    store.close('s');
-    store.close('never-opened');
-    expect(() => store.resolve({ id: 's' }, 'r', [1], null)).toThrow(/does not exist/);
-  });
-});
 
 describe('PauseGate', () => {
   it('holds waiters while closed, releases them on open, and lets a signal give up', async () => {

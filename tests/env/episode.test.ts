@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxError } from '../../sandboxes/errors.ts';
 import { z } from 'zod';
 import { loadChat } from '../../src/chat/chat-template.ts';
 import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
@@ -11,7 +12,6 @@ import { InvalidTaskError } from '../../src/env/errors.ts';
 import { rubric, type RewardContext } from '../../src/env/rubric.ts';
 import { anyOf, hasToolCall, tokenBudgetIs } from '../../src/env/stop.ts';
 import { tool } from '../../src/env/tool.ts';
-import { PhysarumError } from '../../src/protocol/errors.ts';
 import { Sample } from '../../src/protocol/sample.ts';
 import { CountdownEnv } from '../../envs/countdown/index.ts';
 
@@ -147,8 +147,8 @@ describe('runEpisode', () => {
   it('tool timeout → tool_timeout; sandbox failure → sandbox_error; env bug → env_error', async () => {
     const hang = await runEpisode(base({ env: new ProbeEnv(() => new Promise(() => undefined)), task: { mode: 'probe' } }));
     expect(hang.samples[0]).toMatchObject({ status: 'tool_timeout', reward: null });
-    const sandbox = await runEpisode(base({ env: new ProbeEnv(() => { throw new PhysarumError('PHYSARUM_SANDBOX', 'container gone'); }), task: { mode: 'probe' } }));
-    expect(sandbox.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX: container gone' });
+    const sandbox = await runEpisode(base({ env: new ProbeEnv(() => { throw new SandboxError('sandbox_died', 'container gone'); }), task: { mode: 'probe' } }));
+    expect(sandbox.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX: sandbox sandbox_died: container gone' });
     class BrokenReset extends ProbeEnv {
       override reset(): never {
         throw new TypeError('undefined is not a function');
@@ -175,15 +175,15 @@ describe('runEpisode', () => {
 
     const failing = {
       lease: async (): Promise<never> => {
-        throw new PhysarumError('PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE', 'docker is not running');
+        throw new SandboxError('docker_unavailable', 'docker is not running');
       },
     };
     const down = await runEpisode(base({ env: new ProbeEnv(() => 'x'), task: { mode: 'probe' }, sandboxes: failing }));
-    expect(down.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE: docker is not running' });
+    expect(down.samples[0]).toMatchObject({ status: 'sandbox_error', reward: null, statusReason: 'PHYSARUM_SANDBOX_DOCKER_UNAVAILABLE: sandbox docker_unavailable: docker is not running' });
 
     const released: string[] = [];
     const broken = await runEpisode(base({
-      env: new ProbeEnv(() => { throw new PhysarumError('PHYSARUM_SANDBOX', 'gone'); }), task: { mode: 'probe' },
+      env: new ProbeEnv(() => { throw new SandboxError('sandbox_died', 'gone'); }), task: { mode: 'probe' },
       sandboxes: { lease: async () => ({ sandbox: box, release: async () => { released.push('r'); throw new Error('already gone'); } }) },
     }));
     expect(broken.samples[0]!.status).toBe('sandbox_error');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { SandboxError } from '../../sandboxes/errors.ts';
 import { z } from 'zod';
 import { executeToolCalls } from '../../src/env/execute-tools.ts';
 import { ToolTimeoutError } from '../../src/env/errors.ts';
 import { tool } from '../../src/env/tool.ts';
-import { PhysarumError } from '../../src/protocol/errors.ts';
 import type { AssistantReply } from '../../src/env/types.ts';
 
 const tools = {
@@ -11,7 +11,7 @@ const tools = {
   submit: tool({ description: 'submit', inputSchema: z.object({ answer: z.string() }), execute: ({ answer }) => ({ output: `got ${answer}`, terminate: true }) }),
   boom: tool({ description: 'throws', inputSchema: z.object({}), execute: () => { throw new Error('kaput'); } }),
   slow: tool({ description: 'ignores its signal', inputSchema: z.object({}), timeoutMs: 30, execute: () => new Promise<string>(() => undefined) }),
-  sandboxDown: tool({ description: 'sandbox fails', inputSchema: z.object({}), execute: () => { throw new PhysarumError('PHYSARUM_SANDBOX', 'container died'); } }),
+  sandboxDown: tool({ description: 'sandbox fails', inputSchema: z.object({}), execute: () => { throw new SandboxError('sandbox_died', 'container died'); } }),
 };
 
 function reply(calls: Array<[string, unknown]>, parseErrors: AssistantReply['parseErrors'] = []): AssistantReply {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { allOf, anyOf, checkStop, hasToolCall, not, stepCountIs, stopWhen, tokenBudgetIs, type StopState } from '../../src/env/stop.ts';
+import { InvalidInputError } from '../../src/protocol/errors.ts';
+import { allOf, anyOf, checkStop, hasToolCall, stepCountIs, stopUnless, stopWhen, tokenBudgetIs, type StopState } from '../../src/env/stop.ts';
 import type { StepRecord } from '../../src/env/types.ts';
 
 function step(turn: number, toolNames: string[] = []): StepRecord {
@@ -54,17 +55,17 @@ describe('stop conditions', () => {
       outcome: 'truncated',
       reason: "called tool 'submit' and reached the token budget (10)",
     });
-    expect(() => allOf()).toThrow(RangeError);
+    expect(() => allOf()).toThrow(InvalidInputError);
   });
 
-  it('custom predicates see the steps and state; not() inverts', async () => {
+  it('custom predicates see the steps and state; stopUnless() inverts', async () => {
     const twoCalcs = stopWhen<{ done?: boolean }>(
       ({ steps, state }) => state.done === true || steps.filter((s) => s.reply.message.toolCalls?.length).length >= 2,
       { outcome: 'terminated', reason: 'enough' },
     );
     expect(await twoCalcs({ steps: [step(0, ['a'])], totalTokens: 0, state: {} })).toBeUndefined();
     expect(await twoCalcs({ steps: [step(0, ['a'])], totalTokens: 0, state: { done: true } })).toEqual({ outcome: 'terminated', reason: 'enough' });
-    const notYet = not(stepCountIs(3), { outcome: 'truncated', reason: 'early' });
+    const notYet = stopUnless(stepCountIs(3), { outcome: 'truncated', reason: 'early' });
     expect(await notYet(run([step(0)]))).toEqual({ outcome: 'truncated', reason: 'early' });
     expect(await checkStop(undefined, run([]))).toBeUndefined();
   });

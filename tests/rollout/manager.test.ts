@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PhysarumError } from '../../src/protocol/errors.ts';
+import { SandboxError } from '../../sandboxes/errors.ts';
+import { EngineUnreachableError } from '../../src/engine/client/engine-errors.ts';
 import type { Sample } from '../../src/protocol/sample.ts';
 import { createBudgets } from '../../src/rollout/budgets.ts';
 import { checkRewardNonzeroStd, checkRewardNonzeroStdWithFallback } from '../../src/rollout/filters.ts';
@@ -39,8 +40,8 @@ function scripted(
       log.abortedSeen++;
       return makeSample({ ...base, status: 'aborted', responseTokens: [9] });
     }
-    if (behaviour === 'sandbox' && ctx.slot === 1) throw new PhysarumError('PHYSARUM_SANDBOX', 'container died');
-    if (behaviour === 'engine' && ctx.slot === 0) throw new PhysarumError('PHYSARUM_ENGINE_UNREACHABLE', 'connection refused');
+    if (behaviour === 'sandbox' && ctx.slot === 1) throw new SandboxError('sandbox_died', 'container died');
+    if (behaviour === 'engine' && ctx.slot === 0) throw new EngineUnreachableError('/generate', 'connection refused');
     if (behaviour === 'crash' && ctx.slot === 0) throw new TypeError('env bug');
     return makeSample({ ...base, reward: behaviour === 'zero' ? 1 : ctx.slot % 2 });
   };
@@ -201,9 +202,9 @@ describe('failure accounting', () => {
     const failures = failed.flatMap((g) => g.samples).filter((s) => s.status !== 'completed');
     expect(failures.map((s) => [s.status, s.reward, s.statusReason])).toEqual(
       expect.arrayContaining([
-        ['model_error', null, 'PhysarumError: connection refused'],
+        ['model_error', null, 'EngineUnreachableError: /generate is unreachable: connection refused'],
         ['env_error', null, 'TypeError: env bug'],
-        ['sandbox_error', null, 'PhysarumError: container died'],
+        ['sandbox_error', null, 'SandboxError: sandbox sandbox_died: container died'],
       ]),
     );
   });
@@ -222,7 +223,7 @@ describe('failure accounting', () => {
         const n = (tries.get(key) ?? 0) + 1;
         tries.set(key, n);
         // p0 fails twice on slot 0 (a flaky sandbox), then works; p1 always fails.
-        if ((ctx.prompt.id === 'p0' && ctx.slot === 0 && n <= 2) || ctx.prompt.id === 'p1') throw new PhysarumError('PHYSARUM_SANDBOX', `try ${n}`);
+        if ((ctx.prompt.id === 'p0' && ctx.slot === 0 && n <= 2) || ctx.prompt.id === 'p1') throw new SandboxError('sandbox_died', `try ${n}`);
         return makeSample({ ...slotIds(ctx), reward: ctx.slot });
       }),
       onGroup: (group) => void accepted.push(group),
@@ -307,7 +308,7 @@ describe('failure accounting', () => {
     expect((error as RolloutStepError).message).toBe('rollout step 1: 3 groups failed on infrastructure (limit 2): verifier_error=3');
     expect((error as RolloutStepError).report.failedSamples).toEqual({ verifier_error: 6 });
     expect(discarded).toHaveLength(3);
-    expect(discarded[0]!.samples[0]!.statusReason).toBe('group reward: Error: group reward returned 1 values for 2 samples');
+    expect(discarded[0]!.samples[0]!.statusReason).toBe('group reward: VerifierError: group reward returned 1 values for 2 samples');
   });
 
   it('an invalid sample from a hook fails its slot only, naming the problem', async () => {

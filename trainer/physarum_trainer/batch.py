@@ -1,4 +1,4 @@
-"""Decoder of the trainer-batch wire (DESIGN.md contract 5), written by src/buffer/wire.ts.
+"""Decoder of the trainer-batch wire (docs/architecture.md, contract 5), written by src/buffer/wire.ts.
 
     b"PHTB" | uint32 LE header length | msgpack header | zero pad to 8 | data section
 

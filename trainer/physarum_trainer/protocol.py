@@ -1,4 +1,4 @@
-"""The Sample record (DESIGN.md contract 4), mirrored from src/protocol/sample.ts.
+"""The Sample record (docs/architecture.md, contract 4), mirrored from src/protocol/sample.ts.
 
 Field names are snake_case here and camelCase on the wire; ``Sample.from_dict`` validates a wire
 dict exactly as the TypeScript zod schema does (same defaults, same rejections), and

@@ -12,7 +12,8 @@ import type { Template } from '@huggingface/jinja';
 import { isFrozenDeep } from '../deep-freeze.ts';
 import { globals } from './methods.ts';
 import { compileExpr, compileFilter, notCompilable, print, type Expr, type Node } from './expr.ts';
-import { BREAK, CONTINUE, Scope, compileFor } from './loop.ts';
+import { BREAK, CONTINUE, compileFor } from './loop.ts';
+import { Scope } from './scope.ts';
 import { GlobalFn, Namespace, truthy, unsupported } from './values.ts';
 
 type Stmt = (s: Scope) => string;

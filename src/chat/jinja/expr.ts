@@ -4,17 +4,22 @@
  * follows the interpreter's: a call's arguments before its callee, a slice's object before its
  * bounds, `and`/`or` short-circuiting to an operand.
  */
+import { PhysarumError } from '../../protocol/errors.ts';
 import { GlobalFn, float, kindOf, sliceOf, toStr, truthy, tuples, unsupported, type Obj } from './values.ts';
 import { OBJECT_METHODS, TESTS, binary, member, unary } from './ops.ts';
 import { callFilter, plainFilter } from './builtins.ts';
 import { objectMethod, stringMethod, type Kwargs } from './methods.ts';
-import type { Scope } from './loop.ts';
+import type { Scope } from './scope.ts';
 
 export type Node = { type: string } & Record<string, any>;
 export type Expr = (s: Scope) => unknown;
 
 /** The template uses something outside the compiled subset. */
-export class NotCompilable extends Error {}
+export class NotCompilable extends PhysarumError {
+  constructor(why: string) {
+    super('PHYSARUM_TEMPLATE', why);
+  }
+}
 export const notCompilable = (why: string): never => {
   throw new NotCompilable(why);
 };

@@ -7,18 +7,7 @@
  */
 import { kindOf, truthy, unsupported, type Obj } from './values.ts';
 import { notCompilable, type Expr, type Node } from './expr.ts';
-
-export class Scope {
-  readonly vars = new Map<string, unknown>();
-  constructor(readonly parent: Scope | undefined) {}
-
-  /** The innermost binding of `name`; a name bound to undefined still hides outer ones. */
-  lookup(name: string): unknown {
-    const value = this.vars.get(name);
-    if (value !== undefined || this.vars.has(name)) return value;
-    return this.parent?.lookup(name);
-  }
-}
+import { Scope } from './scope.ts';
 
 type Stmt = (s: Scope) => string;
 

@@ -7,10 +7,15 @@
  * `Unsupported` and the render falls back to the interpreter. Tuples are arrays kept in `tuples`,
  * because the interpreter treats them apart in a few places (`is iterable`, `tojson`).
  */
+import { PhysarumError } from '../../protocol/errors.ts';
 import { isFrozenDeep } from '../deep-freeze.ts';
 
 /** Thrown where a render leaves the supported subset; the caller renders with the interpreter. */
-export class Unsupported extends Error {}
+export class Unsupported extends PhysarumError {
+  constructor(why: string) {
+    super('PHYSARUM_TEMPLATE', why);
+  }
+}
 
 export const unsupported = (why: string): never => {
   throw new Unsupported(why);

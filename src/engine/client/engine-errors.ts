@@ -1,11 +1,12 @@
 /**
  * Typed failures of calls to inference engines and routers. Every message names the endpoint,
- * the status and the server's own message, whatever envelope the server used (reference §5, §6):
+ * the status and the server's own message, whatever envelope the server used (docs/architecture.md, wire §5, §6):
  * native `{"error":{"message"}}`, OpenAI `{"object":"error","message",...}`, router
  * `{"error":{"type","code","message"}}`, auth `{"error":"Unauthorized"}`, FastAPI `{"detail"}`,
  * or plain text.
  */
 import { PhysarumError, type PhysarumErrorOptions } from '../../protocol/errors.ts';
+import type { SampleStatus } from '../../protocol/sample.ts';
 
 /** Statuses worth repeating the same request for (the router's own retry set). */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
@@ -43,6 +44,7 @@ export function parseErrorEnvelope(body: string): ErrorEnvelope {
 
 /** The server answered with a non-success status. */
 export class EngineHttpError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'model_error';
   readonly endpoint: string;
   readonly status: number;
   /** The raw response body, for logs and for callers that need more than the message. */
@@ -66,6 +68,7 @@ export class EngineHttpError extends PhysarumError {
 
 /** No HTTP answer at all: refused, reset, DNS, or the socket closed mid-response. */
 export class EngineUnreachableError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'model_error';
   readonly endpoint: string;
   constructor(endpoint: string, detail: string, options: PhysarumErrorOptions = {}) {
     super('PHYSARUM_ENGINE_UNREACHABLE', `${endpoint} is unreachable: ${detail}`, { isRetryable: true, ...options });
@@ -75,6 +78,7 @@ export class EngineUnreachableError extends PhysarumError {
 
 /** The per-request deadline passed. A paused SGLang server hangs requests, so this is expected. */
 export class EngineTimeoutError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'model_error';
   readonly endpoint: string;
   readonly timeoutMs: number;
   constructor(endpoint: string, timeoutMs: number, options: PhysarumErrorOptions = {}) {

@@ -1,5 +1,5 @@
 /**
- * Client of sglang-router / SGLang Model Gateway worker management (reference §6): the current
+ * Client of sglang-router / SGLang Model Gateway worker management (docs/architecture.md, wire §6): the current
  * `/workers` API (202 + background job), with a fallback to the legacy `/add_worker`,
  * `/remove_worker`, `/list_workers` routes (router ≤ 0.2.1) when `/workers` answers 404.
  * Generation through the router is plain `SglangClient(routerUrl).generate`; control calls

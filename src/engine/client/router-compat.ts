@@ -1,5 +1,5 @@
 /**
- * What sglang-router does to a `/generate` body (reference §6): it re-serializes it from a typed
+ * What sglang-router does to a `/generate` body (docs/architecture.md, wire §6): it re-serializes it from a typed
  * struct, so some keys are silently dropped, `max_new_tokens: null` becomes the worker default
  * (128), and list-valued `text`/`rid` are rejected. Checking before sending turns those silent
  * changes into a clear error.

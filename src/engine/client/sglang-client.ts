@@ -1,5 +1,5 @@
 /**
- * Client of one SGLang server (or of a router, for `/generate` only: reference §6 says session,
+ * Client of one SGLang server (or of a router, for `/generate` only: docs/architecture.md, wire §6 says session,
  * abort, pause and weight calls must go to each worker). Wire bodies are exact; helper methods
  * take camelCase options and build the snake_case bodies.
  */

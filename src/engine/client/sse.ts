@@ -1,5 +1,5 @@
 /**
- * Server-Sent Events as SGLang speaks them (reference §1.5): every event is exactly
+ * Server-Sent Events as SGLang speaks them (docs/architecture.md, wire §1.5): every event is exactly
  * `data: <compact JSON>\n\n`, with no `event:`/`id:` lines, and the stream ends `data: [DONE]\n\n`.
  * The writer is shared by every server that mimics SGLang; the parser reads any spec-valid stream.
  */

@@ -1,6 +1,6 @@
 /**
  * Turn SGLang's stream chunks into `StreamChunk`s that carry both views: the cumulative fields as
- * sent, and the deltas since the previous chunk of the same batch `index` (reference §1.5).
+ * sent, and the deltas since the previous chunk of the same batch `index` (docs/architecture.md, wire §1.5).
  */
 import type { GenerateResponse, LogprobTuple, StreamChunk } from '../../protocol/sglang-types.ts';
 

@@ -6,10 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import type { FinishReason, PauseMode, SamplingParams } from '../../protocol/sglang-types.ts';
-import { disposeLlama, loadLlama, type LlamaLoadOptions, type LoadedLlama } from './llama-runtime.ts';
+import { EmbeddedEngineError, disposeLlama, loadLlama, type LlamaLoadOptions, type LoadedLlama } from './llama-runtime.ts';
 import { PauseGate } from './pause-gate.ts';
 import { runGeneration, type GenerationProgress, type GenerationResult } from './run-generation.ts';
-import { BadGenerateRequest, buildSamplingPlan } from './sampling-plan.ts';
+import { BadGenerateRequest } from '../server/bad-request.ts';
+import { buildSamplingPlan } from './sampling-plan.ts';
 import { QueuedAbortError, SlotPool } from './slot-pool.ts';
 import { countTokens, endOfGenerationTokens } from './vocabulary.ts';
 
@@ -135,7 +136,7 @@ export class EmbeddedEngine {
    * length, unsupported feature); everything else ends in a finish reason, aborts included.
    */
   async generate(item: GenerateItem, hooks: { signal?: AbortSignal; onToken?: (p: GenerationProgress) => void } = {}): Promise<ItemResult> {
-    if (this.closed) throw new Error('the embedded engine is closed');
+    if (this.closed) throw new EmbeddedEngineError('the embedded engine is closed');
     this.checkInput(item.inputIds);
     const controller = new AbortController();
     const signal = hooks.signal ? AbortSignal.any([hooks.signal, controller.signal]) : controller.signal;

@@ -10,8 +10,8 @@ import type { GenerateRequest, GenerateResponse, LogprobTuple, SamplingParams } 
 import { batchShape, validateGenerateRequest } from '../server/sglang-validate.ts';
 import type { EmbeddedEngine, ItemResult } from './embedded-engine.ts';
 import type { GenerationProgress } from './run-generation.ts';
-import { BadGenerateRequest } from './sampling-plan.ts';
-import type { SessionStore } from './sessions.ts';
+import { BadGenerateRequest } from '../server/bad-request.ts';
+import type { SessionStore } from '../server/session-store.ts';
 import { trimAtStop } from './stop-matcher.ts';
 
 interface PlannedItem {
@@ -27,7 +27,7 @@ interface PlannedItem {
   inputLogprobStart?: number;
   /** `token_ids_logprob` for this prompt, when logprobs are returned. */
   tokenIdsLogprob?: number[];
-  record?: (output: readonly number[], maxNewTokens: number) => void;
+  record?: (output: readonly number[], maxNewTokens: number | null) => void;
 }
 
 function pick<T>(value: T | T[] | undefined, i: number): T | undefined {
@@ -56,9 +56,9 @@ export function planItems(request: GenerateRequest, engine: EmbeddedEngine, sess
       topLogprobs: expanded.returnLogprob ? expanded.topLogprobsNum : 0,
     };
     if (request.session_params) {
-      const resolved = sessions.resolve(request.session_params, item.rid, inputIds, engine.model.tokens.bos);
+      const resolved = sessions.begin(request.session_params, item.rid, inputIds, engine.model.tokens.bos, () => engine.abort({ rid: item.rid }));
       item.inputIds = resolved.context;
-      item.record = resolved.record;
+      item.record = resolved.finish;
     }
     const wanted = request.token_ids_logprob;
     if (expanded.returnLogprob && Array.isArray(wanted) && wanted.length > 0)

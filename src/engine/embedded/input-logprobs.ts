@@ -6,7 +6,7 @@
  */
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import { firstEntries, lookUp } from './distribution.ts';
-import type { SamplingPlan } from './run-generation.ts';
+import type { SamplingPlan } from './sampling-plan.ts';
 
 export interface InputLogprobs {
   logprobs: Array<number | null>;

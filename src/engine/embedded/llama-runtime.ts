@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { access } from 'node:fs/promises';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import { InvalidInputError, PhysarumError, throwIfAborted } from '../../protocol/errors.ts';
+import type { SampleStatus } from '../../protocol/sample.ts';
 
 export type KvCacheType = 'F16' | 'F32';
 
@@ -35,6 +36,7 @@ export interface LoadedLlama {
 }
 
 export class EmbeddedEngineError extends PhysarumError {
+  static override readonly sampleStatus: SampleStatus = 'model_error';
   constructor(message: string, cause?: unknown) {
     super('PHYSARUM_ENGINE_EMBEDDED', message, { cause });
   }

@@ -5,34 +5,13 @@
  * under the full softmax at the request's temperature (top-k 0, top-p 1, min-p 0 unless asked),
  * so it is the probability the token was actually drawn with.
  */
-import type { LlamaContextSequence, LlamaModel, Token, TokenBias } from 'node-llama-cpp';
+import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import type { FinishReason } from '../../protocol/sglang-types.ts';
+import { EmbeddedEngineError } from './llama-runtime.ts';
 import { commonPrefixLength } from './slot-pool.ts';
 import { firstEntries, lookUp } from './distribution.ts';
 import { evaluatePromptLogprobs, type InputLogprobs } from './input-logprobs.ts';
-import type { StopMatcher } from './stop-matcher.ts';
-
-export interface SamplingPlan {
-  maxNewTokens: number;
-  /** 0 means greedy; log-probs are then under the raw (temperature 1) distribution. */
-  temperature: number;
-  /** 0 disables top-k. */
-  topK: number;
-  topP: number;
-  minP: number;
-  seed: number;
-  /** Token ids that end generation and are kept in the output (EOS unless `ignore_eos`, plus `stop_token_ids`). */
-  stopTokenIds: ReadonlySet<number>;
-  stopMatcher: StopMatcher;
-  /** Alternatives to report per position (`top_logprobs_num`); 0 skips the full distribution. */
-  topLogprobs?: number;
-  /** `logprob_start_len` >= 0: report the prompt's log-probs from this position on. */
-  inputLogprobStart?: number;
-  /** `token_ids_logprob`: ids whose log-probs are reported at every position. */
-  tokenIdsLogprob?: readonly number[];
-  tokenBias?: TokenBias;
-  repetitionPenalty?: { penalty: number; frequencyPenalty: number; presencePenalty: number };
-}
+import type { SamplingPlan } from './sampling-plan.ts';
 
 export interface GenerationProgress {
   outputIds: readonly number[];
@@ -108,7 +87,7 @@ export async function runGeneration(
       ? { repeatPenalty: { punishTokens: () => outputIds as Token[], penalty: penalty.penalty, frequencyPenalty: penalty.frequencyPenalty, presencePenalty: penalty.presencePenalty } }
       : {}),
     // Requests are checked against the context size up front, so a shift would be a bug: fail loudly.
-    contextShift: { strategy: () => { throw new Error('context overflow in the embedded engine'); } },
+    contextShift: { strategy: () => { throw new EmbeddedEngineError('context overflow in the embedded engine'); } },
   });
   try {
     for await (const step of generator) {

@@ -5,12 +5,32 @@
  */
 import { randomInt } from 'node:crypto';
 import { TokenBias, type LlamaModel, type Token } from 'node-llama-cpp';
+import { BadGenerateRequest } from '../server/bad-request.ts';
 import type { SamplingParams } from '../../protocol/sglang-types.ts';
-import type { SamplingPlan } from './run-generation.ts';
 import { StopMatcher } from './stop-matcher.ts';
 
-/** A semantic request error: SGLang's 400 `{"error":{"message"}}`. */
-export class BadGenerateRequest extends Error {}
+
+export interface SamplingPlan {
+  maxNewTokens: number;
+  /** 0 means greedy; log-probs are then under the raw (temperature 1) distribution. */
+  temperature: number;
+  /** 0 disables top-k. */
+  topK: number;
+  topP: number;
+  minP: number;
+  seed: number;
+  /** Token ids that end generation and are kept in the output (EOS unless `ignore_eos`, plus `stop_token_ids`). */
+  stopTokenIds: ReadonlySet<number>;
+  stopMatcher: StopMatcher;
+  /** Alternatives to report per position (`top_logprobs_num`); 0 skips the full distribution. */
+  topLogprobs?: number;
+  /** `logprob_start_len` >= 0: report the prompt's log-probs from this position on. */
+  inputLogprobStart?: number;
+  /** `token_ids_logprob`: ids whose log-probs are reported at every position. */
+  tokenIdsLogprob?: readonly number[];
+  tokenBias?: TokenBias;
+  repetitionPenalty?: { penalty: number; frequencyPenalty: number; presencePenalty: number };
+}
 
 const UNSUPPORTED: Array<keyof SamplingParams> = ['json_schema', 'regex', 'ebnf', 'structural_tag'];
 

@@ -1,5 +1,5 @@
 /**
- * The embedded engine's HTTP server: SGLang's native routes (reference §1–3), same paths, same
+ * The embedded engine's HTTP server: SGLang's native routes (docs/architecture.md, wire §1–3), same paths, same
  * JSON shapes and statuses, so every SGLang client (ours included) can point at it unchanged.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { PauseMode } from '../../protocol/sglang-types.ts';
 import { EmbeddedEngine, type EmbeddedEngineOptions } from './embedded-engine.ts';
 import { handleGenerate } from './generate-route.ts';
-import { SessionStore } from './sessions.ts';
+import { SessionStore } from '../server/session-store.ts';
 
 export interface EmbeddedServerOptions extends EmbeddedEngineOptions {
   /** 0 (default) picks a free port. */
@@ -124,10 +124,7 @@ function routes(engine: EmbeddedEngine, sessions: SessionStore): Map<string, { m
       return json(res, 400, badRequestBody('1 validation error for OpenSessionReqInput\ncapacity_of_str_len\n  Field required [type=missing]'));
     if (request.streaming === true)
       return json(res, 400, { error: { message: 'Streaming sessions need --enable-streaming-session, which the embedded engine does not offer.' } });
-    const id = sessions.open({
-      ...(typeof request.session_id === 'string' ? { sessionId: request.session_id } : {}),
-      ...(typeof request.timeout === 'number' ? { timeoutSeconds: request.timeout } : {}),
-    });
+    const id = sessions.open(typeof request.session_id === 'string' ? request.session_id : undefined, typeof request.timeout === 'number' ? request.timeout : undefined);
     if (id === undefined)
       return json(res, 400, { error: { message: 'Failed to open the session. Check if a session with the same id is still open.' } });
     json(res, 200, id);

@@ -1,5 +1,5 @@
 /**
- * `/v1/chat/completions` on the scripted server (reference §4), non-streaming. No chat template
+ * `/v1/chat/completions` on the scripted server (docs/architecture.md, wire §4), non-streaming. No chat template
  * is rendered: the script is matched against the message contents joined by newlines, which is
  * enough to test judge and frozen-opponent clients over real HTTP.
  */
@@ -23,7 +23,7 @@ export async function handleChatCompletions(
   res: ServerResponse,
   body: Record<string, unknown>,
 ): Promise<void> {
-  // The OpenAI routes require a JSON content type (reference §0).
+  // The OpenAI routes require a JSON content type (docs/architecture.md, wire §0).
   if (!String(req.headers['content-type'] ?? '').includes('application/json'))
     return openAiError(res, 400, "Request must have 'Content-Type: application/json'", 'Bad Request');
   const messages = body.messages;

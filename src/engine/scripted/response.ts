@@ -1,11 +1,20 @@
 /**
- * The `/generate` response object of a scripted request, shaped like SGLang's (reference §1.4):
+ * The `/generate` response object of a scripted request, shaped like SGLang's (docs/architecture.md, wire §1.4):
  * meta_info keys in upstream order, logprob tuples, top-k alternatives, and latency stamps on
  * the final object only.
  */
 import { DeterministicLogprobs } from '../server/finish-check.ts';
-import type { PreparedItem } from './scripted-engine.ts';
+import type { GenerateItem } from '../server/generate-batch.ts';
 import type { FinishReason, GenerateResponse, LogprobTuple, MetaInfo } from '../../protocol/sglang-types.ts';
+
+/** A request item the scripted engine accepted: its full prompt, the scripted reply, its session hook. */
+export interface PreparedItem {
+  item: GenerateItem;
+  promptIds: number[];
+  replyIds: number[];
+  cachedTokens: number;
+  finishSession?: (output: number[]) => void;
+}
 
 export function buildResponse(
   prepared: PreparedItem,

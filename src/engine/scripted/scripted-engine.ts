@@ -5,12 +5,14 @@
  * The HTTP layer (server.ts) only parses, routes and serializes.
  */
 import { EventEmitter } from 'node:events';
+import { InvalidInputError } from '../../protocol/errors.ts';
 import type { Tokenizer } from '../../chat/tokenizer.ts';
 import { DeterministicLogprobs, FinishCheck } from '../server/finish-check.ts';
-import { buildResponse } from './response.ts';
+import { buildResponse, type PreparedItem } from './response.ts';
 import type { GenerateItem } from '../server/generate-batch.ts';
 import { chooseScriptedReply, type ScriptedPolicy } from './policy.ts';
-import { SessionError, SessionStore } from './sessions.ts';
+import { BadGenerateRequest } from '../server/bad-request.ts';
+import { SessionStore } from '../server/session-store.ts';
 import type { FinishReason, GenerateResponse, LogprobTuple, PauseMode, SessionParams } from '../../protocol/sglang-types.ts';
 
 export const MEMORY_TAGS = ['kv_cache', 'weights', 'cuda_graph'] as const;
@@ -28,15 +30,7 @@ export interface ScriptedEngineOptions {
 }
 
 /** A request the engine refuses before generating: becomes an HTTP 400 (or an SSE error event). */
-export class RequestRejected extends Error {}
-
-export interface PreparedItem {
-  item: GenerateItem;
-  promptIds: number[];
-  replyIds: number[];
-  cachedTokens: number;
-  finishSession?: (output: number[]) => void;
-}
+export class RequestRejected extends InvalidInputError {}
 
 interface Running {
   rid: string;
@@ -80,11 +74,11 @@ export class ScriptedEngine extends EventEmitter {
     if (session) {
       try {
         const bos = typeof tokenizer.config.bos_token === 'string' ? tokenizer.tokenToId(tokenizer.config.bos_token) : undefined;
-        const { context, node } = this.sessions.begin(session, item.rid, promptIds, bos, abortItem);
-        promptIds = context;
-        finishSession = (output) => this.sessions.finish(node, output, item.sampling.maxNewTokens);
+        const turn = this.sessions.begin(session, item.rid, promptIds, bos, abortItem);
+        promptIds = turn.context;
+        finishSession = (output) => turn.finish(output, item.sampling.maxNewTokens);
       } catch (error) {
-        if (error instanceof SessionError) throw new RequestRejected(error.message);
+        if (error instanceof BadGenerateRequest) throw new RequestRejected(error.message);
         throw error;
       }
     }

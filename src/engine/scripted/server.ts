@@ -10,7 +10,8 @@ import type { Tokenizer } from '../../chat/tokenizer.ts';
 import { expandGenerateRequest } from '../server/generate-batch.ts';
 import { handleChatCompletions } from './chat-route.ts';
 import { controlRoutes, type Route } from './control-routes.ts';
-import { RequestRejected, ScriptedEngine, type PreparedItem } from './scripted-engine.ts';
+import type { PreparedItem } from './response.ts';
+import { RequestRejected, ScriptedEngine } from './scripted-engine.ts';
 import type { ScriptedPolicy } from './policy.ts';
 import {
   methodNotAllowed,

@@ -1,5 +1,5 @@
 /**
- * When does a generation finish, and what `text` does it report? SGLang's rules (reference §1.4):
+ * When does a generation finish, and what `text` does it report? SGLang's rules (docs/architecture.md, wire §1.4):
  * length is checked first; then EOS (unless `ignore_eos`) and `stop_token_ids` give
  * `{"type":"stop","matched":<id>}`; then stop strings give `{"type":"stop","matched":"<str>"}`.
  * Stops before `min_new_tokens` are ignored. `output_ids` keep the stop token; only `text` is

@@ -1,5 +1,5 @@
 /**
- * Expand a validated `/generate` request into one work item per output (reference §1.3): a batch
+ * Expand a validated `/generate` request into one work item per output (docs/architecture.md, wire §1.3): a batch
  * of B prompts with `n` samples each gives B×n items, prompt-major; rids follow upstream's rules.
  * Defaults are SGLang's `/generate` constants (max_new_tokens 128, temperature 1, ...).
  * Shared by every server that speaks the SGLang wire.

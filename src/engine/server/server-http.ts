@@ -3,6 +3,7 @@
  * orjson-like compact JSON writer, and FastAPI's 404/405 bodies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidInputError } from '../../protocol/errors.ts';
 
 /** 512 MiB, the router's `--max-payload-size` default; bigger bodies are refused with 413. */
 const MAX_BODY_BYTES = 512 * 1024 * 1024;
@@ -12,7 +13,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error(`request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw new InvalidInputError(`request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -1,5 +1,5 @@
 /**
- * Request validation exactly as strict as SGLang's `/generate` (reference §0, §1.2, §5), so that
+ * Request validation exactly as strict as SGLang's `/generate` (docs/architecture.md, wire §0, §1.2, §5), so that
  * a request which passes against our scripted or embedded engines also passes against SGLang:
  * - malformed JSON / wrong top-level types → 400 `{"object":"error",...,"type":"Bad Request"}`;
  * - an unknown or wrongly typed key inside `sampling_params` → 500 plain `Internal Server Error`
