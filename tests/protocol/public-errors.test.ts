@@ -17,6 +17,7 @@ const ARGS: Record<string, unknown[]> = {
   EngineTimeoutError: ['/generate', 10],
   EngineAbortError: [[{ url: 'http://w', message: 'refused' }]],
   ToolTimeoutError: ['bash', 10],
+  TrainerError: ['PHYSARUM_TRAINER_RANK_FAILED', 'rank 1 failed', 1, 'train_step'],
 };
 
 /** Every exported class that is an Error, walking namespaces (e.g. `tools`) too. */
