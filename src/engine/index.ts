@@ -14,7 +14,7 @@ export {
   type UpdateWeightsFromDistributedOptions,
 } from './client/sglang-client.ts';
 export { startScriptedServer, type ScriptedServer, type ScriptedServerOptions } from './scripted/server.ts';
-export { loadScript, parseScript, chooseScriptedReply, ScriptedPolicy, ScriptedEpisode, type ScriptChoice } from './scripted/policy.ts';
+export { loadScript, parseScript, chooseScriptedReply, ScriptedReplies, ScriptedPolicy, ScriptedEpisode, type ScriptChoice } from './scripted/policy.ts';
 export { RouterClient, type AddWorkerOptions, type AddWorkerResult } from './client/router-client.ts';
 export { planFleet, splitPassThroughFlags, flagValue, type FleetPlan, type FleetPlanOptions, type LaunchCommand, type PassThroughFlags } from './fleet/fleet-plan.ts';
 export { SglangFleet, FleetError, type FleetEngine, type FleetOptions, type EngineState } from './fleet/fleet.ts';

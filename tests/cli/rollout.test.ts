@@ -31,7 +31,7 @@ describe('physarum rollout', () => {
     // Task 3 is scripted to submit a wrong answer; the others are right.
     expect(samples.filter((s) => s.groupIndex === 3).map((s) => s.reward)).toEqual([0, 0, 0]);
     expect(samples.filter((s) => s.groupIndex !== 3).every((s) => s.reward === 1)).toBe(true);
-    expect(result.stdout).toContain('samples: 12  reward mean: 0.750  turns mean: 2.00');
+    expect(result.stdout).toContain('samples: 12  reward mean: 0.750 over 12 scored, 0 failed  turns mean: 2.00');
     expect(result.stdout).toContain('status: completed=12');
   });
 

@@ -14,8 +14,8 @@ let server: ScriptedServer;
 let client: SglangClient;
 const script = {
   episodes: [
-    { match: 'capital of France', turns: ['The capital is Paris.', 'It has about two million people.'] },
-    { match: 'count', turns: ['one two three four five six seven eight'] },
+    { task: 'capital of France', turns: ['The capital is Paris.', 'It has about two million people.'] },
+    { task: 'count', turns: ['one two three four five six seven eight'] },
   ],
 };
 const chat = (...turns: string[]): string =>
@@ -110,7 +110,7 @@ describe('scripted server: replies and finish reasons', () => {
     const error = (await client.generate({ text: 'nothing scripted here' }).catch((e: unknown) => e)) as EngineHttpError;
     expect(error).toBeInstanceOf(EngineHttpError);
     expect(error.status).toBe(400);
-    expect(error.serverMessage).toContain('scripted policy: no episode matches the prompt');
+    expect(error.serverMessage).toContain('scripted policy: no episode has a task found in the prompt');
     const exhausted = (await client.generate({ text: chat('count', 'one two three four five six seven eight', 'more') }).catch((e: unknown) => e)) as EngineHttpError;
     expect(exhausted.serverMessage).toContain('already holds all of them');
   });
@@ -360,8 +360,8 @@ describe('loadScript', () => {
   it('loads a file and names the bad field of an invalid one', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'physarum-script-'));
     writeFileSync(path.join(dir, 'ok.json'), JSON.stringify(script));
-    expect(await loadScript(path.join(dir, 'ok.json'))).toEqual(script);
-    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ episodes: [{ match: 'x', turns: 'not a list' }] }));
+    expect(await loadScript(path.join(dir, 'ok.json'))).toEqual({ turnIndex: 'rid', ...script });
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ episodes: [{ task: 'x', turns: 'not a list' }] }));
     await expect(loadScript(path.join(dir, 'bad.json'))).rejects.toThrow(/invalid at episodes\.0\.turns/);
     await expect(loadScript(path.join(dir, 'absent.json'))).rejects.toThrow(/cannot read script/);
   });
