@@ -156,7 +156,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     // An episode aborted before it began costs nothing: no sandbox, no render (resume = start over).
     throwIfAborted(signal);
     if (options.sandboxes) {
-      lease = await options.sandboxes.lease(signal);
+      lease = await options.sandboxes.lease(signal, task);
       ctx.sandbox = lease.sandbox;
     }
     if (resume) {

@@ -13,5 +13,11 @@ export interface SandboxLease<TSandbox = unknown> {
 
 /** Lends one sandbox per episode. A lease that fails ends the episode as `sandbox_error`. */
 export interface SandboxLeases<TSandbox = unknown> {
-  lease(signal: AbortSignal): Promise<SandboxLease<TSandbox>>;
+  /** `task` is the episode's validated task (envs may give each task its own sandbox). */
+  lease(signal: AbortSignal, task: unknown): Promise<SandboxLease<TSandbox>>;
+  /**
+   * Leases for the `count` episodes of one group (one task): a provider that prepares a task's
+   * sandbox once and forks it returns them here. `close` gives back copies nobody leased.
+   */
+  forGroup?(count: number): SandboxLeases<TSandbox> & { close(): Promise<void> };
 }
