@@ -4,6 +4,15 @@
  * is the caller's business; the episode runner only leases and releases.
  */
 
+import type { MultiAgentEnv } from './agents.ts';
+import { EnvBase, type Env } from './env.ts';
+
+/** Whether an env asks for sandboxes at all: a `sandbox` spec, or its own `sandboxFor(task)`. */
+export function usesSandboxes(env: Env<any, any> | MultiAgentEnv<any, any>): boolean {
+  const perTask = typeof env.sandboxFor === 'function' && env.sandboxFor !== EnvBase.prototype.sandboxFor;
+  return perTask || (env.sandbox !== undefined && env.sandbox !== null);
+}
+
 /** One sandbox lent to one episode. */
 export interface SandboxLease<TSandbox = unknown> {
   sandbox: TSandbox;

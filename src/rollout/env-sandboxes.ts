@@ -7,9 +7,8 @@
  * run ends (`openEnvRun` does both).
  */
 import { asAgents } from '../env/agents.ts';
-import { EnvBase } from '../env/env.ts';
 import type { AnyEnv } from '../env/load-env.ts';
-import type { SandboxLease, SandboxLeases } from '../env/sandbox-lease.ts';
+import { usesSandboxes, type SandboxLease, type SandboxLeases } from '../env/sandbox-lease.ts';
 import type { Sandbox, SandboxPool, SandboxPoolOptions, SandboxSpec } from '../../sandboxes/index.ts';
 
 export interface EnvSandboxes extends SandboxLeases<Sandbox>, AsyncDisposable {
@@ -17,12 +16,6 @@ export interface EnvSandboxes extends SandboxLeases<Sandbox>, AsyncDisposable {
   pool: SandboxPool;
   /** Stops the pool: removes every sandbox it made. */
   close(): Promise<void>;
-}
-
-/** Whether an env asks for sandboxes at all: a `sandbox` spec or its own `sandboxFor`. */
-export function usesSandboxes(env: AnyEnv): boolean {
-  const perTask = typeof env.sandboxFor === 'function' && env.sandboxFor !== EnvBase.prototype.sandboxFor;
-  return perTask || (env.sandbox !== undefined && env.sandbox !== null);
 }
 
 export async function envSandboxes(env: AnyEnv, options: SandboxPoolOptions = {}): Promise<EnvSandboxes | undefined> {
