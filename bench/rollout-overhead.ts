@@ -168,7 +168,7 @@ export default async function bench(argv: string[]): Promise<void> {
   const tasks: Task[] = Array.from({ length: episodes }, (_, i) => ({ numbers: [3, 5, 7, 100 + i], target: 22 }));
   const script = {
     episodes: tasks.map((t) => ({
-      match: `Numbers: ${t.numbers.join(' ')}. Target: ${t.target}.`,
+      task: `Numbers: ${t.numbers.join(' ')}. Target: ${t.target}.`,
       turns: [call('calculate', '3 * 5'), call('calculate', '15 + 7'), call('calculate', '22 - 0'), call('submit', '3 * 5 + 7')],
     })),
   };

@@ -1,6 +1,6 @@
 /**
  * physarum's base sandbox image: Debian bookworm `debootstrap --variant=minbase` with bash,
- * coreutils, python3 and git, imported with `docker import`. The tag is a content hash of the
+ * coreutils, python3, git, ps, which, diff and patch, imported with `docker import`. The tag is a content hash of the
  * recipe, so each Docker daemon builds it once; concurrent builders on one machine wait on a file lock.
  */
 import type Docker from 'dockerode';
@@ -17,7 +17,8 @@ import { withFileLock } from './file-lock.ts';
 
 export const BASE_IMAGE_REPO = 'physarum/base';
 export const BASE_SUITE = 'bookworm';
-export const BASE_PACKAGES = ['python3', 'git'] as const;
+// What agents reach for besides python and git: ps (procps), which (debianutils), diff (diffutils), patch.
+export const BASE_PACKAGES = ['python3', 'git', 'procps', 'debianutils', 'diffutils', 'patch'] as const;
 const SCRIPT = path.join(import.meta.dirname, 'build-base-rootfs.sh');
 // Applied by `docker import`; part of the hash because they change the image.
 const IMPORT_CHANGES = [

@@ -48,7 +48,7 @@ export type { EpisodeLedger, LedgerSegmentLike } from './env/ledger.ts';
 export { loadEnv } from './env/load-env.ts';
 export type { AnyEnv } from './env/load-env.ts';
 export type { SandboxLease, SandboxLeases } from './env/sandbox-lease.ts';
-export { checkEnv } from './env/check-env.ts';
+export { checkEnv } from './rollout/check-env.ts';
 
 // tools and sandboxes: the standard tool set (each tool by name under `tools`), Docker sandboxes
 export { codingTools, bashTool, pythonTool, viewTool } from '../tools/index.ts';

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
 import { sandboxOf, type SandboxToolContext } from './context.ts';
-import { DEFAULT_MAX_OUTPUT_CHARS, formatExecResult } from './output.ts';
+import { DEFAULT_MAX_OUTPUT_CHARS, execOutcome, formatExecResult } from './output.ts';
 
 export interface BashToolOptions {
   /** Per-command limit unless the call asks for less. Default 120 s. */
@@ -28,7 +28,7 @@ export function bashTool({ timeoutMs = 120_000, maxOutputChars = DEFAULT_MAX_OUT
       const r = await sandbox.exec(command, { timeoutMs: limit, signal: ctx.signal, maxOutputBytes: maxOutputChars * 4, truncate: 'middle' });
       ctx.emit('bash_calls', 1);
       if (r.timedOut) ctx.emit('bash_timeouts', 1);
-      return { output: formatExecResult(r, { maxChars: maxOutputChars, timeoutMs: limit, truncate: 'middle' }), isError: r.exitCode !== 0 };
+      return { output: formatExecResult(r, { maxChars: maxOutputChars, timeoutMs: limit, truncate: 'middle' }), ...execOutcome(r, ctx.emit) };
     },
   });
 }

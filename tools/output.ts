@@ -39,3 +39,14 @@ export function numberLines(text: string, firstLine = 1): string {
   const width = String(firstLine + lines.length - 1).length;
   return lines.map((line, i) => `${String(firstLine + i).padStart(width)}\t${line}`).join('\n');
 }
+
+/**
+ * How a command's ending counts: a non-zero exit (a failing test run) is a result the model reads,
+ * counted as `tool_nonzero_exits`; only a command that could not finish (timed out, killed by a
+ * signal) is a tool error (`isError`, counted as `tool_errors`). See docs/sandboxes.md.
+ */
+export function execOutcome(r: ExecResult, emit: (name: string, value: number) => void): { isError: boolean } {
+  const unfinished = r.timedOut || r.signal !== null;
+  if (!unfinished && r.exitCode !== 0) emit('tool_nonzero_exits', 1);
+  return { isError: unfinished };
+}

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { tool } from '../src/env/tool.ts';
 import { sandboxOf, type SandboxToolContext } from './context.ts';
-import { DEFAULT_MAX_OUTPUT_CHARS, formatExecResult } from './output.ts';
+import { DEFAULT_MAX_OUTPUT_CHARS, execOutcome, formatExecResult } from './output.ts';
 
 export interface PythonToolOptions {
   timeoutMs?: number;
@@ -22,7 +22,7 @@ export function pythonTool({ timeoutMs = 120_000, maxOutputChars = DEFAULT_MAX_O
     async execute({ code }, ctx: SandboxToolContext) {
       const sandbox = sandboxOf(ctx, 'python');
       const r = await sandbox.exec([interpreter, '-'], { stdin: code, timeoutMs, signal: ctx.signal, maxOutputBytes: maxOutputChars * 4, truncate: 'middle' });
-      return { output: formatExecResult(r, { maxChars: maxOutputChars, timeoutMs, truncate: 'middle' }), isError: r.exitCode !== 0 };
+      return { output: formatExecResult(r, { maxChars: maxOutputChars, timeoutMs, truncate: 'middle' }), ...execOutcome(r, ctx.emit) };
     },
   });
 }

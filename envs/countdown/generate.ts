@@ -81,7 +81,7 @@ function main(): void {
     tasks.push(task);
   }
   writeFileSync(values.out, tasks.map((t) => JSON.stringify(t)).join('\n') + '\n');
-  const episodes = tasks.map((task, i) => ({ match: promptKey(task), turns: scriptedTurns(task, i % 4 === 3) }));
+  const episodes = tasks.map((task, i) => ({ task: promptKey(task), turns: scriptedTurns(task, i % 4 === 3) }));
   writeFileSync(values.script, JSON.stringify({ episodes }, null, 1) + '\n');
   console.log(`wrote ${tasks.length} tasks to ${values.out} and their scripted policy to ${values.script}`);
 }

@@ -63,6 +63,10 @@ export const command: Command = {
       console.log(USAGE);
       return sub === undefined ? 1 : 0;
     }
+    if (sub === 'serve' && (rest.includes('--help') || rest.includes('-h'))) {
+      console.log(USAGE);
+      return 0;
+    }
     if (sub !== 'serve') throw new InvalidInputError(`unknown engine subcommand '${sub}'\n${USAGE}`);
     const options = parseServeArgs(rest);
     const stop = new AbortController();

@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   engine: () => import('./engine.ts'),
   model: () => import('./model.ts'),
   view: () => import('./view.ts'),
+  'init-env': () => import('./init-env.ts'),
 };
 
 function usage(): string {

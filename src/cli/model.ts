@@ -74,6 +74,10 @@ export const command: Command = {
       console.log(USAGE);
       return sub === undefined ? 1 : 0;
     }
+    if (sub === 'init' && (rest.includes('--help') || rest.includes('-h'))) {
+      console.log(USAGE);
+      return 0;
+    }
     if (sub !== 'init') throw new InvalidInputError(`unknown model subcommand '${sub}'\n${USAGE}`);
     const model = await initTinyModel(parseInitArgs(rest));
     console.log(`physarum model: wrote ${model.dir} (HF checkpoint) and ${model.gguf}`);

@@ -1,9 +1,10 @@
 /**
  * `physarum rollout`: every task of a data file, K samples each, through an env against an
  * engine, one Sample per line into --out. A table of flags over the library: the tasks are read
- * by `readPromptRecords`, the engine opened by `openEngine`, sandboxes leased by `envSandboxes`,
- * and the run is `rolloutDataset` (RolloutManager) with `envGroupGenerate` and a samples file as
- * its sink. Progress goes to stderr (a bar on a TTY), the report to stdout.
+ * by `readPromptRecords`, the engine opened by `openEngine`, the env's run (setup, sandboxes,
+ * close) by `openEnvRun`, and the run is `rolloutDataset` (RolloutManager) with
+ * `envGroupGenerate` and a samples file as its sink. Progress goes to stderr (a bar on a TTY),
+ * the report to stdout; the exit code is 1 when too many samples failed (`--fail-fraction`).
  */
 import { loadChat } from '../chat/chat-template.ts';
 import { openEngine, type OpenedEngine } from '../engine/open-engine.ts';
@@ -12,7 +13,7 @@ import { asAgents } from '../env/agents.ts';
 import { loadEnv } from '../env/load-env.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import { envGroupGenerate } from '../rollout/env-group-generate.ts';
-import { envSandboxes, type EnvSandboxes } from '../rollout/env-sandboxes.ts';
+import { openEnvRun, type EnvRun } from '../rollout/env-run.ts';
 import { readPromptRecords } from '../rollout/prompt-source.ts';
 import { rolloutDataset } from '../rollout/rollout-dataset.ts';
 import { openSamplesFile } from '../rollout/samples-file.ts';
@@ -20,6 +21,8 @@ import { formatReport } from '../rollout/step-report.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
 import type { Command } from './command.ts';
 import { progressReporter } from './progress.ts';
+import { failureVerdict, formatShownSamples } from './rollout-summary.ts';
+import type { Sample } from '../protocol/sample.ts';
 
 export const rolloutFlags = {
   env: { type: 'string', description: "env module: 'envs/<name>', '<name>' or a path", required: true, valueName: 'module' },
@@ -45,6 +48,13 @@ export const rolloutFlags = {
   'tool-call-format': { type: 'string', description: "'hermes' or 'json'", default: 'hermes' },
   thinking: { type: 'boolean', description: 'let the template enable thinking (--no-thinking passes enable_thinking=false)', default: true },
   progress: { type: 'boolean', description: 'progress on stderr (a bar on a TTY)', default: true },
+  show: { type: 'integer', description: 'print the first N samples (prompt tail, response, reward, status) after the report', default: 0 },
+  'fail-fraction': {
+    type: 'number',
+    description: 'exit 1 (naming the first failure) when at least this fraction of samples failed (env/sandbox/model/verifier errors)',
+    default: 1,
+    valueName: '0..1',
+  },
 } satisfies FlagTable;
 
 export function samplingFromFlags(values: Record<string, unknown>): SamplingParams {
@@ -66,25 +76,33 @@ export const command: Command = {
     }
     const format = values['tool-call-format'];
     if (format !== 'hermes' && format !== 'json') throw new InvalidInputError(`--tool-call-format must be 'hermes' or 'json', got '${format}'`);
+    const failFraction = values['fail-fraction'];
+    if (!(failFraction > 0 && failFraction <= 1)) throw new InvalidInputError(`--fail-fraction must be in (0, 1], got ${failFraction}`);
+    if (values.show < 0) throw new InvalidInputError(`--show must be 0 or more, got ${values.show}`);
     const env = await loadEnv(values.env);
     const records = (await readPromptRecords(values.data, { taskSchema: asAgents(env).taskSchema })).slice(0, values.limit);
     const out = openSamplesFile(values.out);
     let engine: OpenedEngine | undefined;
-    let sandboxes: EnvSandboxes | undefined;
+    let run: EnvRun | undefined;
+    const shown: Sample[] = [];
     // Ctrl-C aborts the episodes: they end as `aborted` samples (partial tokens kept), still written.
     const interrupt = new AbortController();
     const onSigint = (): void => interrupt.abort(new Error('interrupted (SIGINT)'));
     process.once('SIGINT', onSigint);
     try {
-      sandboxes = await envSandboxes(env);
       const chat = await loadChat(values.tokenizer);
       engine = await openEngine(values.engine, { tokenizer: chat.tokenizer });
+      run = await openEnvRun(env, { signal: interrupt.signal });
+      const { sandboxes } = run;
       const nSamples = values['n-samples'];
       const { report, interrupted } = await rolloutDataset({
         records,
         nSamples,
         concurrency: values.concurrency,
-        onGroup: (group) => out.write(group),
+        onGroup: (group) => {
+          for (const sample of group.samples) if (shown.length < values.show) shown.push(sample);
+          return out.write(group);
+        },
         signal: interrupt.signal,
         ...envGroupGenerate({
           env, engine: engine.client, chat, sampling: samplingFromFlags(values), toolCallFormat: format,
@@ -97,12 +115,16 @@ export const command: Command = {
       await out.close();
       console.log(`rollout: ${records.length} tasks x ${nSamples} against ${engine.description} -> ${values.out}`);
       console.log(formatReport(report));
-      return interrupted ? 130 : 0;
+      if (shown.length > 0) console.log(formatShownSamples(shown));
+      if (interrupted) return 130;
+      const failed = failureVerdict(report.samples, failFraction);
+      if (failed) console.error(`physarum rollout: ${failed}`);
+      return failed ? 1 : 0;
     } finally {
       process.off('SIGINT', onSigint);
       out.destroy();
+      await run?.close();
       await engine?.close();
-      await sandboxes?.close();
     }
   },
 };

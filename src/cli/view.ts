@@ -10,6 +10,7 @@ import { InvalidInputError } from '../protocol/errors.ts';
 import { SampleStatus } from '../protocol/sample.ts';
 import { readSamplesFile } from '../view/read-samples.ts';
 import { formatTraceSummary, summarize } from '../view/trace-summary.ts';
+import { tokenizerWarning } from '../view/tokenizer-check.ts';
 import { renderTraceHtml } from '../view/trace-html.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
 import type { Command } from './command.ts';
@@ -46,6 +47,8 @@ export const command: Command = {
     let samples = statuses ? read.samples.filter((s) => statuses.has(s.status)) : read.samples;
     if (values.limit !== undefined) samples = samples.slice(0, values.limit);
     const tokenizer = values.tokenizer === undefined ? undefined : await loadTokenizer(values.tokenizer);
+    const warning = tokenizer && tokenizerWarning(tokenizer, samples);
+    if (warning) console.error(warning);
     const out = values.out ?? file.replace(/\.(jsonl|json)$/i, '') + '.html';
     const html = renderTraceHtml(samples, { title: values.title ?? path.basename(file), ...(tokenizer ? { tokenizer } : {}) });
     try {

@@ -8,12 +8,16 @@
  */
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
+import { checkTokenizerFits } from './tokenizer-fit.ts';
 import type { EmbeddedServerOptions } from './embedded/server.ts';
 import { loadScript, startScriptedServer } from './scripted/server.ts';
 import { SglangClient, type SglangClientOptions } from './client/sglang-client.ts';
 
 export interface OpenEngineOptions {
-  /** `scripted:` only: the tokenizer the scripted server renders its replies with. */
+  /**
+   * The run's tokenizer: `scripted:` renders its replies with it; the others check at start that
+   * it fits the model's vocabulary (when `/model_info` reports one) and fail with one line if not.
+   */
   tokenizer?: Tokenizer;
   /** `scripted:` only: delay before each request's first token. */
   latencyMs?: number;
@@ -52,7 +56,14 @@ export async function openEngine(spec: string, options: OpenEngineOptions = {}):
     // node-llama-cpp is loaded only when an embedded engine is asked for.
     const { startEmbeddedServer } = await import('./embedded/server.ts');
     const server = await startEmbeddedServer({ ...options.embedded, modelPath: spec.slice('embedded:'.length) }, signal);
-    return opened(new SglangClient(server.url, options.client), `embedded llama.cpp engine at ${server.url}`, () => server.close());
+    const engine = opened(new SglangClient(server.url, options.client), `embedded llama.cpp engine at ${server.url}`, () => server.close());
+    try {
+      if (options.tokenizer) checkTokenizerFits(options.tokenizer, await engine.client.modelInfo(signal), `engine '${spec}'`);
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
+    return engine;
   }
   let url: URL;
   try {
@@ -62,7 +73,8 @@ export async function openEngine(spec: string, options: OpenEngineOptions = {}):
   }
   const probe = new SglangClient(url.href, { retries: 0, timeoutMs: 10_000 });
   try {
-    await probe.modelInfo(signal);
+    const info = await probe.modelInfo(signal);
+    if (options.tokenizer) checkTokenizerFits(options.tokenizer, info, `engine ${url.href}`);
   } finally {
     await probe.close();
   }

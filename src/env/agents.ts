@@ -52,6 +52,8 @@ export abstract class MultiAgentEnv<TTask = any, TState extends object = Record<
   TSandbox
 > {
   abstract readonly roles: Record<string, AgentRole>;
+  /** Per-task sandbox preparation, as `Env.setupSandbox`; optional. */
+  setupSandbox?(task: TTask, sandbox: TSandbox, signal: AbortSignal): Promise<void> | void;
   /** Scored once per training role; `ctx.role` says which. */
   abstract override readonly rubric: Rubric<TTask, TState, TSandbox>;
 
@@ -84,6 +86,10 @@ export function asAgents<TTask, TState extends object>(env: Env<TTask, TState> |
     maxTurns: single.maxTurns,
     sandbox: single.sandbox,
     createState: (task) => single.createState(task),
+    sandboxFor: (task) => single.sandboxFor(task),
+    ...(single.setupSandbox ? { setupSandbox: (task, sandbox, signal) => single.setupSandbox!(task, sandbox, signal) } : {}),
+    setup: (signal) => single.setup(signal),
+    close: () => single.close(),
     label: (task) => single.label(task),
     reset: async (ctx) => ({ [POLICY_ROLE]: await single.reset(ctx) }),
     nextRole: () => POLICY_ROLE,

@@ -49,11 +49,35 @@ export abstract class EnvBase<TTask = any, TState extends object = Record<string
   defineRubric(definition: RubricDefinition<TTask, TState, TSandbox>): Rubric<TTask, TState, TSandbox> {
     return rubric(definition);
   }
+
+  /**
+   * The sandbox spec of one task (default: `sandbox`): a task that needs its own image or setup
+   * commands returns them here. Equal specs share warm sandboxes, and setup commands are cached
+   * as an image per (image, setup), so tasks that share a repository build it once.
+   */
+  sandboxFor(_task: TTask): unknown {
+    return this.sandbox;
+  }
+
+  /**
+   * Run-level setup, called once per run before the first episode (open a corpus index, start a
+   * service). The rollout loop calls it through `openEnvRun`; `close` undoes it.
+   */
+  async setup(_signal: AbortSignal): Promise<void> {}
+
+  /** Releases what `setup` took (Gymnasium's `close`); called once when the run ends, failed or not. */
+  async close(): Promise<void> {}
 }
 
 export abstract class Env<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> extends EnvBase<TTask, TState, TSandbox> {
   /** Tools shown to the model through the chat template. */
   readonly tools: ToolSet = {};
+  /**
+   * Prepares a task's sandbox in place (write the repository, the tests): run once per group on
+   * one sandbox, which the group's episodes then start from as forks (sandboxes/fork.ts), so all G
+   * begin in one state. Optional; files only (forks copy files, not processes).
+   */
+  setupSandbox?(task: TTask, sandbox: TSandbox, signal: AbortSignal): Promise<void> | void;
 
   /** The opening messages (system/user) of an episode. */
   abstract reset(ctx: EnvContext<TTask, TState, TSandbox>): Message[] | Promise<Message[]>;

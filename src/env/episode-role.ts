@@ -97,7 +97,8 @@ export class RoleRuntime {
   }
 
   /** Samples one reply; `partial` continues a turn an abort interrupted. */
-  async takeTurn(settings: TurnSettings, idPrefix: string, partial?: PartialOutput): Promise<TurnOutcome> {
+  /** `rid` names the request on the wire (see protocol/turn-rid.ts). */
+  async takeTurn(settings: TurnSettings, idPrefix: string, partial?: PartialOutput, rid?: string): Promise<TurnOutcome> {
     const sampling = { ...settings.sampling, ...this.spec.sampling };
     if (isChatClient(this.engine)) {
       const message = await this.engine.complete({ messages: [...this.messages], tools: toolSpecs(this.tools), sampling }, { signal: settings.signal });
@@ -110,7 +111,7 @@ export class RoleRuntime {
     const maxNewTokens = (sampling.max_new_tokens ?? DEFAULT_MAX_NEW_TOKENS) - already;
     const inputIds = partial ? [...ledger.inputIds, ...partial.ids] : [...ledger.inputIds];
     const answer = await this.engine.generate(
-      { input_ids: inputIds, sampling_params: { ...sampling, max_new_tokens: Math.max(1, maxNewTokens) }, return_logprob: true },
+      { input_ids: inputIds, sampling_params: { ...sampling, max_new_tokens: Math.max(1, maxNewTokens) }, return_logprob: true, ...(rid ? { rid } : {}) },
       { signal: settings.signal },
     );
     const response = Array.isArray(answer) ? answer[0]! : answer;

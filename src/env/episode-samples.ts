@@ -124,9 +124,9 @@ export interface ScoreRolesInput {
 /** Rubric per training role (only `completed`/`truncated` episodes are scored), then samples. */
 export async function scoreRoles(input: ScoreRolesInput): Promise<Sample[]> {
   const { program, status, signal } = input;
-  const names = Object.keys(program.roles);
+  const training = Object.keys(program.roles).filter((n) => program.roles[n]!.trains ?? true);
   const samples: Sample[] = [];
-  for (const name of names.filter((n) => program.roles[n]!.trains ?? true)) {
+  for (const [roleIndex, name] of training.entries()) {
     const role = input.roles.get(name) ?? new RoleRuntime(name, program.roles[name]!, input.fallbackEngine, input.opening[name] ?? [], undefined);
     let reward: number | null = null;
     let rewards: Record<string, number> = {};
@@ -146,8 +146,9 @@ export async function scoreRoles(input: ScoreRolesInput): Promise<Sample[]> {
     }
     const fields: SampleFields = {
       ...input.fields,
-      // Each role's trajectory is its own rollout; its forks share the id.
-      rolloutId: names.length > 1 ? `${input.fields.rolloutId}:${name}` : input.fields.rolloutId,
+      // `rolloutId` names the episode (every role and fork shares it); `index` is the sample's own:
+      // the slot's index spread over the training roles, so every run of one env numbers apart.
+      index: input.fields.index * training.length + roleIndex,
       label: program.label(input.task),
       status: roleStatus,
       statusReason: roleReason,

@@ -13,6 +13,7 @@ import type { ToolCallFormat } from '../chat/tool-call-parser.ts';
 import type { SamplingParams } from '../protocol/sglang-types.ts';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { Sample, SampleStatus } from '../protocol/sample.ts';
+import { turnRid } from '../protocol/turn-rid.ts';
 import { asAgents, isChatClient, type AgentsStepResult, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
 import type { Env } from './env.ts';
 import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts';
@@ -26,7 +27,7 @@ import { parseTask } from './task.ts';
 import type { AssistantReply, EnvContext, Message, StepRecord } from './types.ts';
 
 export interface RunEpisodeOptions {
-  env: Env<any, any> | MultiAgentEnv<any, any>;
+  env: Env<any, any, any> | MultiAgentEnv<any, any, any>;
   /** A task row; validated with the env's taskSchema. */
   task: unknown;
   /** The policy engine (roles without their own engine use it). */
@@ -137,13 +138,17 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     inFlight = undefined;
     if (result.terminated) return { outcome: 'terminated', reason: result.reason ?? 'the env ended the episode' };
     if (result.truncated) return { outcome: 'truncated', reason: result.reason ?? 'the env cut the episode short' };
-    return checkStop(stop, {
+    const decision = await checkStop(stop, {
       steps,
       get totalTokens() {
         return totalTokens();
       },
       state: ctx.state,
     });
+    // An env with no role left to move ended naturally, even on the last allowed turn: the same
+    // rule as a single-agent env that terminates on its last turn.
+    if (decision?.outcome === 'truncated' && program.nextRole(ctx) === undefined) return { outcome: 'terminated', reason: 'no role left to move' };
+    return decision;
   };
 
   let lease: SandboxLease | undefined;
@@ -151,7 +156,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     // An episode aborted before it began costs nothing: no sandbox, no render (resume = start over).
     throwIfAborted(signal);
     if (options.sandboxes) {
-      lease = await options.sandboxes.lease(signal);
+      lease = await options.sandboxes.lease(signal, task);
       ctx.sandbox = lease.sandbox;
     }
     if (resume) {
@@ -188,7 +193,8 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
       const role = roles.get(name);
       if (!role) throw new InvalidInputError(`env nextRole returned unknown role '${name}'`);
       inFlight = { role: name, phase: 'generate', ...(carried ? { partial: carried } : {}) };
-      const turn = await role.takeTurn(settings, `${options.rolloutId}-${ctx.turn}`, carried);
+      const rid = turnRid({ rolloutId: options.rolloutId, role: name, turn: role.turns });
+      const turn = await role.takeTurn(settings, `${options.rolloutId}-${ctx.turn}`, carried, rid);
       emit('turns', 1);
       emit('completion_tokens', turn.completionTokens);
       emit('prompt_tokens', turn.promptTokens);

@@ -10,7 +10,7 @@ import { InvalidInputError } from '../protocol/errors.ts';
 import type { MultiAgentEnv } from './agents.ts';
 import { EnvBase, type Env } from './env.ts';
 
-export type AnyEnv = Env<any, any> | MultiAgentEnv<any, any>;
+export type AnyEnv = Env<any, any, any> | MultiAgentEnv<any, any, any>;
 
 function isEnv(value: unknown): value is AnyEnv {
   if (value instanceof EnvBase) return true;

@@ -49,7 +49,7 @@ export function envGroupGenerate(options: EnvGroupGenerateOptions): EnvRolloutHo
   const { toTask = defaultTask, sandboxes, onEpisode, engine, ...episodeOptions } = options;
   const program = asAgents(options.env);
 
-  const generate = perSampleGenerate((context) =>
+  const episodes = (leases: SandboxLeases | undefined) => perSampleGenerate((context) =>
     context.budgets.episode(async () => {
       const result = await runEpisode({
         ...episodeOptions,
@@ -60,12 +60,21 @@ export function envGroupGenerate(options: EnvGroupGenerateOptions): EnvRolloutHo
         index: context.index,
         signal: context.signal,
         ...(context.resume?.snapshot !== undefined ? { resume: context.resume.snapshot as EpisodeSnapshot } : {}),
-        ...(sandboxes ? { sandboxes: leaseWithinBudget(sandboxes, context.budgets) } : {}),
+        ...(leases ? { sandboxes: leaseWithinBudget(leases, context.budgets) } : {}),
       });
       onEpisode?.(result.samples);
       return { samples: result.samples, snapshot: result.snapshot };
     }),
   );
+  // A group's episodes share one task: a provider that prepares it once hands out forks of it.
+  const generate: GroupGenerateHook = async (context) => {
+    const group = sandboxes?.forGroup?.(context.slots.length);
+    try {
+      return await episodes(group ?? sandboxes)(context);
+    } finally {
+      await group?.close();
+    }
+  };
 
   if (program.rubric.groupFunctions.length === 0) return { generate };
   const rewardGroup: GroupRewardHook = async (samples, context) => {
@@ -85,5 +94,5 @@ function withinBudget(engine: GenerateEngine, limit: LimitFunction): GenerateEng
 }
 
 function leaseWithinBudget(sandboxes: SandboxLeases, budgets: ConcurrencyBudgets): SandboxLeases {
-  return { lease: (signal) => budgets.sandboxCreate(() => sandboxes.lease(signal)) };
+  return { lease: (signal, task) => budgets.sandboxCreate(() => sandboxes.lease(signal, task)) };
 }

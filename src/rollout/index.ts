@@ -8,6 +8,7 @@ export { defaultTask, envGroupGenerate } from './env-group-generate.ts';
 export type { EnvGroupGenerateOptions, EnvRolloutHooks } from './env-group-generate.ts';
 export { envSandboxes } from './env-sandboxes.ts';
 export type { EnvSandboxes } from './env-sandboxes.ts';
+export { openEnvRun, type EnvRun } from './env-run.ts';
 export type { EngineAbort, WorkerAbortFailure } from './engine-abort.ts';
 export {
   ZERO_STD_EPSILON,

@@ -13,7 +13,10 @@ export function perSampleGenerate(hook: SampleGenerateHook): GroupGenerateHook {
       context.slots.map(async (request): Promise<SlotOutcome> => {
         const { slots: _slots, n: _n, ...shared } = context;
         try {
-          const result = await hook({ ...shared, ...request });
+          // Each episode listens on a signal of its own: its in-flight requests and tool calls each
+          // add an abort listener, and n episodes on the group's signal passed Node's limit of 10
+          // (MaxListenersExceededWarning). AbortSignal.any follows the group without a listener.
+          const result = await hook({ ...shared, ...request, signal: AbortSignal.any([context.signal]) });
           if (Array.isArray(result)) return { slot: request.slot, samples: result };
           if (result && typeof result === 'object' && 'samples' in result && Array.isArray(result.samples))
             return { slot: request.slot, samples: result.samples, snapshot: result.snapshot };

@@ -33,7 +33,7 @@ describe('physarum rollout', () => {
     expect(samples.filter((s) => s.groupIndex !== 3).every((s) => s.reward === 1)).toBe(true);
     expect(samples.map((s) => s.rolloutId).sort()).toEqual([0, 1, 2, 3].flatMap((g) => [0, 1, 2].map((k) => `g${g}-s${k}`)).sort());
     expect(result.stdout).toContain('step 0: accepted 4/4, started 4, resumed 0, dropped none, failed none, aborted 0 (carried 0)');
-    expect(result.stdout).toContain('samples: 12  reward mean: 0.750  turns mean: 2.00');
+    expect(result.stdout).toContain('samples: 12  reward mean: 0.750 over 12 scored, 0 failed  turns mean: 2.00');
     expect(result.stdout).toContain('status: completed=12');
   });
 

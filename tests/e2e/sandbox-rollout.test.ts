@@ -17,8 +17,8 @@ describe('rollout with sandboxes', () => {
       path.join(dir, 'script.json'),
       JSON.stringify({
         episodes: [
-          { match: '(5 letters)', turns: [call('echo "alpha from $(pwd)"')] },
-          { match: '(4 letters)', turns: [call('echo "wrong from $(pwd)"')] },
+          { task: '(5 letters)', turns: [call('echo "alpha from $(pwd)"')] },
+          { task: '(4 letters)', turns: [call('echo "wrong from $(pwd)"')] },
         ],
       }),
     );

@@ -11,7 +11,7 @@ import { CountdownEnv } from '../../envs/countdown/index.ts';
 const call = (name: string, expression: string) =>
   `<think>\nTry ${expression}.\n</think>\n\n<tool_call>\n{"name": "${name}", "arguments": {"expression": "${expression}"}}\n</tool_call>`;
 const script = {
-  episodes: [{ match: 'Numbers: 3 5 7. Target: 22.', turns: [call('calculate', '3 * 5'), call('calculate', '15 + 7'), call('submit', '3 * 5 + 7')] }],
+  episodes: [{ task: 'Numbers: 3 5 7. Target: 22.', turns: [call('calculate', '3 * 5'), call('calculate', '15 + 7'), call('submit', '3 * 5 + 7')] }],
 };
 
 let server: ScriptedServer;

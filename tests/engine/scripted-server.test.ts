@@ -14,8 +14,8 @@ let server: ScriptedServer;
 let client: SglangClient;
 const script = {
   episodes: [
-    { match: 'capital of France', turns: ['The capital is Paris.', 'It has about two million people.'] },
-    { match: 'count', turns: ['one two three four five six seven eight'] },
+    { task: 'capital of France', turns: ['The capital is Paris.', 'It has about two million people.'] },
+    { task: 'count', turns: ['one two three four five six seven eight'] },
   ],
 };
 const chat = (...turns: string[]): string =>
@@ -49,7 +49,15 @@ describe('scripted server: replies and finish reasons', () => {
     expect(lps.every(([lp, , text]) => lp !== null && lp <= 0 && text === null)).toBe(true);
   });
 
-  it('picks the turn by how many of the episode turns the prompt already holds', async () => {
+  it('keys the turn by the physarum rid (rollout, role, turn), even when the reply is already in the prompt', async () => {
+    const prompt = chat('What is the capital of France? The capital is Paris. It has about two million people.');
+    const first = await one({ text: prompt, rid: 'physarum:ep-7:policy:0' });
+    expect(first.text).toBe('The capital is Paris.');
+    // Later turns stay bound to the entry chosen at turn 0, whatever text the prompt holds.
+    expect((await one({ text: chat('count'), rid: 'physarum:ep-7:policy:1' })).text).toBe('It has about two million people.');
+  });
+
+  it('without a physarum rid, picks the turn by how many of the episode turns the prompt already holds', async () => {
     const out = await one({ text: chat('What is the capital of France?', 'The capital is Paris.', 'How many people live there?') });
     expect(out.text).toBe('It has about two million people.');
   });
@@ -110,9 +118,9 @@ describe('scripted server: replies and finish reasons', () => {
     const error = (await client.generate({ text: 'nothing scripted here' }).catch((e: unknown) => e)) as EngineHttpError;
     expect(error).toBeInstanceOf(EngineHttpError);
     expect(error.status).toBe(400);
-    expect(error.serverMessage).toContain('scripted policy: no episode matches the prompt');
+    expect(error.serverMessage).toContain('scripted policy: no episode has a task found in the prompt');
     const exhausted = (await client.generate({ text: chat('count', 'one two three four five six seven eight', 'more') }).catch((e: unknown) => e)) as EngineHttpError;
-    expect(exhausted.serverMessage).toContain('already holds all of them');
+    expect(exhausted.serverMessage).toContain('has 1 turn(s); turn 1 was asked for');
   });
 });
 
@@ -360,8 +368,8 @@ describe('loadScript', () => {
   it('loads a file and names the bad field of an invalid one', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'physarum-script-'));
     writeFileSync(path.join(dir, 'ok.json'), JSON.stringify(script));
-    expect(await loadScript(path.join(dir, 'ok.json'))).toEqual(script);
-    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ episodes: [{ match: 'x', turns: 'not a list' }] }));
+    expect(await loadScript(path.join(dir, 'ok.json'))).toEqual({ turnIndex: 'rid', ...script });
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ episodes: [{ task: 'x', turns: 'not a list' }] }));
     await expect(loadScript(path.join(dir, 'bad.json'))).rejects.toThrow(/invalid at episodes\.0\.turns/);
     await expect(loadScript(path.join(dir, 'absent.json'))).rejects.toThrow(/cannot read script/);
   });

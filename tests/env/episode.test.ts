@@ -19,10 +19,10 @@ const call = (name: string, args: Record<string, unknown>, thought = 'go') =>
   `<think>\n${thought}\n</think>\n\n<tool_call>\n{"name": "${name}", "arguments": ${JSON.stringify(args).replace(/":/g, '": ')}}\n</tool_call>`;
 const script = {
   episodes: [
-    { match: 'Numbers: 2 3 4. Target: 20.', turns: [call('calculate', { expression: '2 + 3' }), call('calculate', { expression: '5 * 4' }), call('submit', { expression: '(2 + 3) * 4' })] },
-    { match: 'probe:', turns: [call('probe', {}), call('probe', {}), '<think>\nok\n</think>\n\nDone.'] },
-    { match: 'chatter', turns: ['<think>\nhm\n</think>\n\nI will not use tools.'] },
-    { match: 'Riddle:', turns: ['<think>\nMaybe a map.\n</think>\n\nA map?', '<think>\nThen a clock.\n</think>\n\nA clock!'] },
+    { task: 'Numbers: 2 3 4. Target: 20.', turns: [call('calculate', { expression: '2 + 3' }), call('calculate', { expression: '5 * 4' }), call('submit', { expression: '(2 + 3) * 4' })] },
+    { task: 'probe:', turns: [call('probe', {}), call('probe', {}), '<think>\nok\n</think>\n\nDone.'] },
+    { task: 'chatter', turns: ['<think>\nhm\n</think>\n\nI will not use tools.'] },
+    { task: 'Riddle:', turns: ['<think>\nMaybe a map.\n</think>\n\nA map?', '<think>\nThen a clock.\n</think>\n\nA clock!'] },
   ],
 };
 

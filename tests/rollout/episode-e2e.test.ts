@@ -18,9 +18,9 @@ const call = (name: string, args: Record<string, unknown>, thought: string) =>
 const longThought = Array.from({ length: 60 }, (_, i) => `step ${i}: try another pairing`).join('\n');
 const script = {
   episodes: [
-    { match: 'Numbers: 2 3 4. Target: 20.', turns: [call('submit', { expression: '(2 + 3) * 4' }, 'easy')] },
+    { task: 'Numbers: 2 3 4. Target: 20.', turns: [call('submit', { expression: '(2 + 3) * 4' }, 'easy')] },
     {
-      match: 'Numbers: 5 6 7. Target: 77.',
+      task: 'Numbers: 5 6 7. Target: 77.',
       turns: [call('calculate', { expression: '5 + 6' }, longThought), call('submit', { expression: '7 * (5 + 6)' }, 'done')],
     },
   ],

@@ -32,16 +32,26 @@ beforeAll(async () => {
 afterAll(async () => sandbox?.destroy());
 
 describe('bash and python', () => {
-  it('shows stdout, labelled stderr and a non-zero exit code', async () => {
-    const r = await bash.execute({ command: 'echo hi; echo oops >&2; exit 2' }, ctx());
+  it('the base image has the tools agents reach for: ps, which, diff, patch', async () => {
+    const r = await sandbox.exec('ps -e >/dev/null && which python3 && printf "a\\n" > x && printf "b\\n" > y; diff x y > d.patch; patch x < d.patch && cat x');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('/usr/bin/python3\npatching file x\nb\n');
+  });
+
+  it('shows stdout, labelled stderr and a non-zero exit code, counted as a non-zero exit, not a tool error', async () => {
+    const metrics: Record<string, number> = {};
+    const emit = (name: string, value: number): void => void (metrics[name] = (metrics[name] ?? 0) + value);
+    const r = await bash.execute({ command: 'echo hi; echo oops >&2; exit 2' }, ctx({ emit }));
     expect(text(r)).toBe('hi\n[stderr]\noops\n[exit code 2]');
-    expect(isError(r)).toBe(true);
+    expect(isError(r)).toBe(false);
+    expect(metrics).toEqual({ bash_calls: 1, tool_nonzero_exits: 1 });
     expect(text(await bash.execute({ command: 'true' }, ctx()))).toBe('[no output]');
   });
 
   it('kills a command at the requested timeout and says so', async () => {
     const r = await bash.execute({ command: 'sleep 20', timeout: 0.3 }, ctx());
     expect(text(r)).toMatch(/\[command timed out after 0.3 s and was killed\]/);
+    expect(isError(r)).toBe(true);
   });
 
   it('keeps the head and tail of long output and states the cut', async () => {
@@ -51,10 +61,12 @@ describe('bash and python', () => {
     expect(text(r)).toMatch(/19999\n20000$/);
   });
 
-  it('runs python from stdin; a traceback is an error result', async () => {
+  it('runs python from stdin; a traceback is a result with its exit code (a non-zero exit)', async () => {
     expect(text(await python.execute({ code: 'import sys\nprint(sum(range(10)), sys.version_info[0])' }, ctx()))).toBe('45 3');
-    const r = await python.execute({ code: 'raise ValueError("bad")' }, ctx());
-    expect(isError(r)).toBe(true);
+    const metrics: Record<string, number> = {};
+    const r = await python.execute({ code: 'raise ValueError("bad")' }, ctx({ emit: (name, value) => void (metrics[name] = (metrics[name] ?? 0) + value) }));
+    expect(isError(r)).toBe(false);
+    expect(metrics).toEqual({ tool_nonzero_exits: 1 });
     expect(text(r)).toMatch(/ValueError: bad[\s\S]*\[exit code 1\]/);
   });
 

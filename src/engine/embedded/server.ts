@@ -69,6 +69,8 @@ function routes(engine: EmbeddedEngine, sessions: SessionStore): Map<string, { m
       model_path: engine.modelPath, tokenizer_path: engine.modelPath, is_generation: true, preferred_sampling_params: null,
       weight_version: engine.weightVersion, has_image_understanding: false, has_audio_understanding: false,
       model_type: String(engine.model.fileInfo.metadata.general.architecture), architectures: null,
+      // Not in SGLang's reply: lets a client check its tokenizer against the GGUF (engine/tokenizer-fit.ts).
+      vocab_size: engine.vocabularySize,
     });
   add(['/model_info', '/get_model_info'], ['GET'], modelInfo);
   add(['/server_info', '/get_server_info'], ['GET'], (_req, res) =>

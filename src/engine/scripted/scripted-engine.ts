@@ -10,7 +10,7 @@ import type { Tokenizer } from '../../chat/tokenizer.ts';
 import { DeterministicLogprobs, FinishCheck } from '../server/finish-check.ts';
 import { buildResponse, type PreparedItem } from './response.ts';
 import type { GenerateItem } from '../server/generate-batch.ts';
-import { chooseScriptedReply, type ScriptedPolicy } from './policy.ts';
+import { ScriptedReplies, type ScriptedPolicy } from './policy.ts';
 import { BadGenerateRequest } from '../server/bad-request.ts';
 import { SessionStore } from '../server/session-store.ts';
 import type { FinishReason, GenerateResponse, LogprobTuple, PauseMode, SessionParams } from '../../protocol/sglang-types.ts';
@@ -49,9 +49,11 @@ export class ScriptedEngine extends EventEmitter {
   /** Memory regions given up by `/release_memory_occupation` (colocated training uses the GPU meanwhile). */
   readonly released = new Set<MemoryTag>();
   private updates = 0;
+  private readonly replies: ScriptedReplies;
 
   constructor(readonly options: ScriptedEngineOptions) {
     super();
+    this.replies = new ScriptedReplies(options.script);
     this.weightVersion = options.weightVersion ?? 'default';
     this.contextLength = options.contextLength ?? 32_768;
   }
@@ -91,7 +93,7 @@ export class ScriptedEngine extends EventEmitter {
       );
     if (item.logprobStartLen >= promptIds.length)
       throw new RequestRejected(`logprob_start_len (${item.logprobStartLen}) is greater than or equal to the input length (${promptIds.length}).`);
-    const choice = chooseScriptedReply(this.options.script, tokenizer.decode(promptIds));
+    const choice = this.replies.choose(tokenizer.decode(promptIds), item.rid);
     if (!choice.ok) throw new RequestRejected(choice.message);
     const eos = tokenizer.eosTokenIds[0];
     const replyIds = [...tokenizer.encode(choice.reply), ...(eos === undefined ? [] : [eos])];

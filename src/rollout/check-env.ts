@@ -2,14 +2,37 @@
  * A conformance check for env authors (Gymnasium's check_env): runs the parts of the contract that
  * need no engine — task schema, state, reset, tool schemas, rubric — on one task and names the
  * first thing that breaks. Use it in an env's own tests: `await checkEnv(new MyEnv(), row)`.
+ * An env with sandboxes gets a real one for the task (its spec, its `setupSandbox`), leased from
+ * `options.sandboxes` or a Docker pool of its own; without Docker it says so in one line.
  */
 import { ChatMessageRecord } from '../protocol/sample.ts';
 import { throwIfAborted } from '../protocol/errors.ts';
-import { asAgents, type MultiAgentEnv } from './agents.ts';
-import type { Env } from './env.ts';
-import { EnvError } from './errors.ts';
-import { parseTask } from './task.ts';
-import { toolSpecs } from './tool.ts';
+import { asAgents, type AgentProgram, type MultiAgentEnv } from '../env/agents.ts';
+import type { Env } from '../env/env.ts';
+import { EnvError } from '../env/errors.ts';
+import { parseTask } from '../env/task.ts';
+import { toolSpecs } from '../env/tool.ts';
+import { usesSandboxes, type SandboxLease, type SandboxLeases } from '../env/sandbox-lease.ts';
+
+export interface CheckEnvOptions {
+  signal?: AbortSignal;
+  /** Where a sandbox env's sandbox comes from (default: a Docker pool made for the check); `false` checks without one. */
+  sandboxes?: SandboxLeases | false;
+}
+
+/** A sandbox for one task from a pool made for the check (Docker's client loaded only here). */
+async function leaseForCheck(program: AgentProgram<any, any>, task: unknown, signal: AbortSignal): Promise<SandboxLease> {
+  const { SandboxPool, parseSandboxSpec } = await import('../../sandboxes/index.ts');
+  const pool = new SandboxPool({ reapIntervalMs: 0 });
+  try {
+    const sandbox = await pool.acquire(parseSandboxSpec(program.sandboxFor(task) as never), { signal });
+    await program.setupSandbox?.(task, sandbox, signal);
+    return { sandbox, release: () => pool.close() };
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+}
 
 /** Plain JSON data: what survives JSON.stringify unchanged (no Map, Date, class instance, NaN, cycle). */
 function jsonRoundTrips(value: unknown, seen = new Set<unknown>()): boolean {
@@ -25,7 +48,7 @@ function jsonRoundTrips(value: unknown, seen = new Set<unknown>()): boolean {
   return ok;
 }
 
-export async function checkEnv(env: Env<any, any> | MultiAgentEnv<any, any>, task: unknown, options: { signal?: AbortSignal } = {}): Promise<void> {
+export async function checkEnv(env: Env<any, any, any> | MultiAgentEnv<any, any, any>, task: unknown, options: CheckEnvOptions = {}): Promise<void> {
   const signal = options.signal ?? new AbortController().signal;
   const program = asAgents(env);
   const fail = (message: string): never => {
@@ -48,7 +71,27 @@ export async function checkEnv(env: Env<any, any> | MultiAgentEnv<any, any>, tas
   if (!jsonRoundTrips(state)) fail('createState must return JSON-serializable state (abort snapshots carry it)');
   if (!jsonRoundTrips(program.label(parsed))) fail('label(task) must be JSON-serializable (it is stored in Sample.label)');
   throwIfAborted(signal);
-  const opening = await program.reset({ task: parsed, state, sandbox: undefined, signal, turn: 0, steps: [], emit: () => undefined });
+  let lease: SandboxLease | undefined;
+  if (usesSandboxes(env) && options.sandboxes !== false) {
+    try {
+      lease = options.sandboxes ? await options.sandboxes.lease(signal, parsed) : await leaseForCheck(program, parsed, signal);
+    } catch (error) {
+      const reason = (error as { reason?: string }).reason;
+      if (reason === 'docker_unavailable') fail(`the env needs a sandbox and Docker is not reachable (${(error as Error).message}); pass { sandboxes: false } to check without one`);
+      fail(`the env's sandbox for this task could not be made: ${(error as Error).message}`);
+    }
+  }
+  try {
+    await checkOpening(program, parsed, state, lease?.sandbox, signal, roles, fail);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function checkOpening(
+  program: AgentProgram<any, any>, parsed: unknown, state: object, sandbox: unknown, signal: AbortSignal, roles: string[], fail: (message: string) => never,
+): Promise<void> {
+  const opening = await program.reset({ task: parsed, state, sandbox, signal, turn: 0, steps: [], emit: () => undefined });
   for (const role of roles) {
     const messages = opening[role];
     if (!Array.isArray(messages) || messages.length === 0) fail(`reset returned no opening messages for role '${role}'`);
