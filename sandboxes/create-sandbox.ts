@@ -1,7 +1,8 @@
 /**
  * Cold path: create a hardened container whose main process is the helper, attach to it before
  * start (so the `ready` line is never missed), start, wait for ready. Hardening is not optional:
- * cap-drop ALL, no-new-privileges, non-root, pids/memory/CPU limits, no network unless asked.
+ * cap-drop ALL, no-new-privileges, agent commands as a non-root user the helper is not, pids/memory/CPU
+ * limits, no network unless asked.
  * StdinOnce + AutoRemove: when the owner dies its stdin closes, the helper exits and Docker
  * deletes the container, with the labelled reaper as the second line of defence.
  */
@@ -35,9 +36,11 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
   return {
     Image: o.image,
     Cmd: ['python3', '-u', '-c', HELPER_SOURCE],
-    User: spec.user,
+    // The helper runs as root with three capabilities; the agent's commands run as `spec.user`
+    // (see helper/common.py): the agent can neither signal, ptrace nor impersonate the helper.
+    User: '0:0',
     WorkingDir: spec.workdir,
-    Env: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `PHYSARUM_WORKDIR=${spec.workdir}`],
+    Env: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `PHYSARUM_WORKDIR=${spec.workdir}`, `PHYSARUM_AGENT_USER=${spec.user}`],
     Labels: {
       [LABELS.sandbox]: '1',
       [LABELS.role]: 'sandbox',
@@ -60,6 +63,8 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
       Init: true, // docker-init as pid 1 reaps the orphans of background jobs
       NetworkMode: spec.network ? 'bridge' : 'none',
       CapDrop: ['ALL'],
+      // setuid/setgid to drop into the agent user, kill to end its processes; nothing else.
+      CapAdd: ['SETUID', 'SETGID', 'KILL'],
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: spec.limits.pids,
       Memory: memory,
@@ -128,6 +133,7 @@ async function explainDeath(container: Docker.Container, stderrTail: string): Pr
       return new SandboxError('engine_unavailable', `the Docker engine stopped answering (${(err as Error).message})`, { cause: err, containerId: container.id });
     }
     const gone = statusCodeOf(err) === 404;
-    return new SandboxError('sandbox_died', `the sandbox ${gone ? 'is gone' : 'stopped answering'}${tail ? `: ${tail}` : ''}`, { containerId: container.id });
+    // Removed under us (the reaper, an operator): not something the agent can do.
+    return new SandboxError('sandbox_died', `the sandbox ${gone ? 'is gone' : 'stopped answering'}${tail ? `: ${tail}` : ''}`, { containerId: container.id, agentCaused: gone ? false : undefined });
   }
 }

@@ -110,7 +110,15 @@ export class Sandbox implements AsyncDisposable {
   async finalize(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertUsable();
     if (this.stateValue === 'finalized') return;
-    await this.request('killAll', {}, options.signal, FILE_OP_DEADLINE_MS);
+    const r = await this.request<{ remaining?: string[] }>('killAll', {}, options.signal, FILE_OP_DEADLINE_MS);
+    // Only init and the helper may be left: anything else survived SIGKILL from the helper (or
+    // the helper is not ours), so nothing this sandbox says can be trusted any more.
+    if (!Array.isArray(r.remaining) || r.remaining.length > 0) {
+      const left = Array.isArray(r.remaining) ? r.remaining.slice(0, 5).join('; ') : 'the helper did not say';
+      const err = new SandboxError('untrusted', `processes other than init and the helper survived finalize: ${left}`, { containerId: this.id, agentCaused: true });
+      this.init.helper.end(err);
+      throw err;
+    }
     this.stateValue = 'finalized';
   }
 
@@ -156,6 +164,14 @@ export class Sandbox implements AsyncDisposable {
     return this.init.helper.request<T>(op, payload, { signal, deadlineMs, onEvent });
   }
 
+  /**
+   * A failure while the agent's processes may run (before `finalize`) that only they can cause
+   * (OOM, full disk, a hung or dead sandbox) is the agent's doing; see `SandboxError.agentCaused`.
+   */
+  private attribute(err: unknown): unknown {
+    return err instanceof SandboxError && this.stateValue === 'ready' ? err.asAgentCaused() : err;
+  }
+
   private assertUsable(): void {
     if (this.stateValue === 'destroyed') throw new SandboxError('destroyed', `sandbox ${this.id.slice(0, 12)} was destroyed`, { containerId: this.id });
   }
@@ -193,11 +209,11 @@ export class Sandbox implements AsyncDisposable {
           // The helper could not start the command (bad cwd, pids limit): an answer, not a crash.
           return { exitCode: err.kind === 'not_found' ? 127 : 126, signal: null, timedOut: false, cancelled: false, oomKilled: false, truncated: false, stdout: '', stderr: Buffer.from(`${err.message}\n`).toString('base64'), durationMs: 0 } satisfies RawExecResult;
         }
-        throw err;
+        throw this.attribute(err);
       }
     });
     if (raw.oomKilled) {
-      throw new SandboxError('oom', `command was killed for exceeding the ${this.spec.limits.memoryMb} MiB memory limit`, { containerId: this.id });
+      throw this.attribute(new SandboxError('oom', `command was killed for exceeding the ${this.spec.limits.memoryMb} MiB memory limit`, { containerId: this.id }));
     }
     return {
       exitCode: raw.exitCode,
@@ -215,7 +231,7 @@ export class Sandbox implements AsyncDisposable {
       return await this.init.execLimit(() => this.request<T>(op, payload, signal, FILE_OP_DEADLINE_MS));
     } catch (err) {
       if (err instanceof HelperOpError) throw new SandboxFileError(err.kind as SandboxFileErrorKind, path, err.message);
-      throw err;
+      throw this.attribute(err);
     }
   }
 }

@@ -45,8 +45,7 @@ def group_alive(pgid):
 
 def op_exec(req, rid):
     argv = req.get('argv') or ['/bin/bash', '-c', req['cmd']]
-    env = dict(os.environ)
-    env.pop('PHYSARUM_WORKDIR', None)
+    env = agent_env()
     env.update(req.get('env') or {})
     cwd = resolve(req.get('cwd') or WORKDIR)
     cap = int(req.get('maxOutputBytes') or 1 << 20)
@@ -58,7 +57,7 @@ def op_exec(req, rid):
     before = oom_kills()
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+        proc = agent_popen(argv, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
                                 start_new_session=True)
     except FileNotFoundError:
@@ -170,8 +169,17 @@ def live_pids(exclude):
     return pids
 
 
+def describe_pid(pid):
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as f:
+            return '%d %s' % (pid, f.read(200).replace(b'\0', b' ').decode(errors='replace').strip())
+    except OSError:
+        return str(pid)
+
+
 def op_kill_all(req, rid):
-    # Every process but init and this helper: background jobs, daemons, setsid escapes.
+    # Every process but init and this helper: background jobs, daemons, setsid escapes. Then the
+    # check that only init and the helper remain: a survivor means the sandbox is not to be trusted.
     exclude, signalled = (1, os.getpid()), 0
     for _ in range(50):
         victims = live_pids(exclude)
@@ -184,4 +192,5 @@ def op_kill_all(req, rid):
             except (ProcessLookupError, PermissionError):
                 pass
         time.sleep(0.02)
-    return {'signalled': signalled}
+    remaining = [describe_pid(pid) for pid in live_pids(exclude)]
+    return {'signalled': signalled, 'remaining': remaining, 'helperPid': os.getpid(), 'helperUid': os.getuid()}

@@ -3,7 +3,7 @@
 
 def state_roots(extra):
     # Everywhere the (non-root) sandbox user can leave state, plus the env's extra paths.
-    home = os.environ.get('HOME') or ''
+    home = AGENT_HOME
     roots = [WORKDIR] + ([home] if home not in ('', '/') else []) + ['/tmp', '/var/tmp'] + list(extra or [])
     seen, out = set(), []
     for root in roots:
@@ -25,7 +25,7 @@ def pack(paths, skipped):
     # GNU tar where the image has it (C, several times faster than tarfile), tarfile otherwise.
     if paths and shutil.which('tar'):
         listing = b''.join(p.lstrip('/').encode() + b'\0' for p in paths)
-        r = subprocess.run(['tar', '-c', '-f', '-', '-C', '/', '--no-recursion', '--null', '-T', '-'],
+        r = agent_run(['tar', '-c', '-f', '-', '-C', '/', '--no-recursion', '--null', '-T', '-'],
                            input=listing, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if r.returncode == 0:
             return r.stdout
@@ -46,7 +46,7 @@ def unpack(data):
         return
     if shutil.which('tar'):
         # -p keeps modes for a non-root user; GNU tar replaces (unlinks) existing files.
-        r = subprocess.run(['tar', '-x', '-p', '-f', '-', '-C', '/'], input=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        r = agent_run(['tar', '-x', '-p', '-f', '-', '-C', '/'], input=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if r.returncode != 0:
             raise OpError('os_error', 'unpacking the snapshot failed: %s' % r.stderr.decode(errors='replace')[-500:])
         return
@@ -74,7 +74,7 @@ def op_snapshot(req, rid):
             manifest.append(path)
             # Only what this user owns: it could not have changed the rest (a root-owned /tmp whose
             # entries changed is not ours to chmod in the copies).
-            if st.st_ctime_ns >= STARTED_NS and st.st_uid == UID and kind_of(st.st_mode) != 'other':
+            if st.st_ctime_ns >= STARTED_NS and st.st_uid == AGENT_UID and kind_of(st.st_mode) != 'other':
                 changed.append(path)
     data = pack(changed, skipped)
     for i in range(0, len(data), 1 << 20):
