@@ -26,6 +26,8 @@ export interface CreateSandboxOptions {
   execLimit: LimitFunction;
   createTimeoutMs: number;
   helperGraceMs?: number;
+  /** Cap on one message from the helper; a sandbox that sends more fails (`protocol`). */
+  maxMessageChars?: number;
   signal?: AbortSignal;
   onDestroy?: (sandbox: Sandbox) => void;
 }
@@ -88,7 +90,10 @@ export async function createSandbox(docker: Docker, o: CreateSandboxOptions): Pr
   const work = (async () => {
     container = await docker.createContainer(containerConfig(o));
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
-    helper = new HelperConnection(stream, docker.modem, container.id);
+    helper = new HelperConnection(stream, docker.modem, container.id, o.maxMessageChars);
+    const doomed = container;
+    // A helper that broke the protocol is not trusted to exit on EOF: remove its container.
+    helper.onViolation = () => void doomed.remove({ force: true, v: true }).catch(() => undefined);
     const ready = helper.waitReady(o.createTimeoutMs);
     ready.catch(() => undefined);
     await container.start();

@@ -112,6 +112,7 @@ export type SandboxFileErrorKind =
   | 'os_error'
   | 'bad_request'
   | 'busy'
+  | 'too_large'
   | 'internal';
 
 /**

@@ -33,6 +33,8 @@ export interface SandboxPoolOptions {
   createRetries?: number;
   /** How long past a command's own timeout a silent helper is given before `exec_timeout`. Default 15 s. */
   helperGraceMs?: number;
+  /** Cap on one message (JSON line) from a sandbox's helper; a sandbox that sends more fails. Default 48 Mi characters. */
+  maxHelperMessageChars?: number;
   /** Periodic reaping; 0 turns it off. Default 60 s. */
   reapIntervalMs?: number;
   log?: (line: string) => void;
@@ -71,6 +73,7 @@ export class SandboxPool implements AsyncDisposable {
   private readonly createTimeoutMs: number;
   private readonly createRetries: number;
   private readonly helperGraceMs: number | undefined;
+  private readonly maxHelperMessageChars: number | undefined;
   private readonly log: ((line: string) => void) | undefined;
   private readonly specs = new Map<string, Promise<KeyState>>();
   private readonly live = new Set<Sandbox>();
@@ -90,6 +93,7 @@ export class SandboxPool implements AsyncDisposable {
     this.createTimeoutMs = options.createTimeoutMs ?? 120_000;
     this.createRetries = options.createRetries ?? 2;
     this.helperGraceMs = options.helperGraceMs;
+    this.maxHelperMessageChars = options.maxHelperMessageChars;
     this.log = options.log;
     const every = options.reapIntervalMs ?? 60_000;
     if (every > 0) {
@@ -256,7 +260,7 @@ export class SandboxPool implements AsyncDisposable {
       if (this.closed) throw new SandboxError('destroyed', 'the sandbox pool is closed');
       const sb = await createSandbox(this.docker, {
         image: state.image, spec: state.spec, key: poolKey(state.image, state.spec), runId: this.runId,
-        ttlMs: this.ttlMs, execLimit: this.execLimit, createTimeoutMs: this.createTimeoutMs, helperGraceMs: this.helperGraceMs, signal,
+        ttlMs: this.ttlMs, execLimit: this.execLimit, createTimeoutMs: this.createTimeoutMs, helperGraceMs: this.helperGraceMs, maxMessageChars: this.maxHelperMessageChars, signal,
         onDestroy: (s) => {
           this.live.delete(s);
           const i = state.ready.indexOf(s);

@@ -11,24 +11,14 @@ import { SandboxError, SandboxFileError, type SandboxFileErrorKind } from './err
 import { ExecStream, type ExecChunk } from './exec-stream.ts';
 import type { ExecOptions, ExecResult, FileEntry, ListOptions } from './exec-types.ts';
 import { HelperOpError, type HelperConnection, type HelperEvent } from './helper-client.ts';
+import { ExecResultSchema, KillAllResultSchema, ListResultSchema, ReadResultSchema, WriteResultSchema, type RawExecResult } from './helper-messages.ts';
+import type { z } from 'zod';
 import type { ResolvedSandboxSpec } from './spec.ts';
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 const DEFAULT_MAX_OUTPUT = 1 << 20;
 const DEFAULT_HELPER_GRACE_MS = 15_000;
 const FILE_OP_DEADLINE_MS = 60_000;
-
-interface RawExecResult {
-  exitCode: number;
-  signal: string | null;
-  timedOut: boolean;
-  cancelled: boolean;
-  oomKilled: boolean;
-  truncated: boolean;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
 
 export type SandboxState = 'ready' | 'finalized' | 'destroyed';
 
@@ -87,19 +77,21 @@ export class Sandbox implements AsyncDisposable {
   }
 
   async readFileBytes(path: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
-    const r = await this.fileOp<{ data: string }>('read', path, { path, maxBytes: options.maxBytes }, options.signal);
+    // Without maxBytes the helper refuses a file whose answer would not fit in one message.
+    const limit = Math.floor(this.init.helper.maxMessageChars * 0.7);
+    const r = await this.fileOp<{ data: string }>('read', path, { path, maxBytes: options.maxBytes, limit }, options.signal, ReadResultSchema);
     return Buffer.from(r.data, 'base64');
   }
 
   async writeFile(path: string, content: string | Uint8Array, options: { signal?: AbortSignal; mode?: number; append?: boolean } = {}): Promise<void> {
     const data = Buffer.from(content).toString('base64');
-    await this.fileOp('write', path, { path, data, mode: options.mode, append: options.append }, options.signal);
+    await this.fileOp('write', path, { path, data, mode: options.mode, append: options.append }, options.signal, WriteResultSchema);
   }
 
   async listFiles(path = '.', options: ListOptions = {}): Promise<FileEntry[]> {
     const r = await this.fileOp<{ entries: FileEntry[] }>('list', path, {
       path, maxDepth: options.maxDepth ?? 1, maxEntries: options.maxEntries ?? 10_000, includeHidden: options.includeHidden ?? true,
-    }, options.signal);
+    }, options.signal, ListResultSchema);
     return r.entries;
   }
 
@@ -110,7 +102,7 @@ export class Sandbox implements AsyncDisposable {
   async finalize(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertUsable();
     if (this.stateValue === 'finalized') return;
-    const r = await this.request<{ remaining?: string[] }>('killAll', {}, options.signal, FILE_OP_DEADLINE_MS);
+    const r = await this.request<{ remaining?: string[] }>('killAll', {}, options.signal, FILE_OP_DEADLINE_MS, undefined, KillAllResultSchema);
     // Only init and the helper may be left: anything else survived SIGKILL from the helper (or
     // the helper is not ours), so nothing this sandbox says can be trusted any more.
     if (!Array.isArray(r.remaining) || r.remaining.length > 0) {
@@ -158,10 +150,10 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** @internal A helper request with sandbox error mapping. */
-  async request<T>(op: string, payload: Record<string, unknown>, signal: AbortSignal | undefined, deadlineMs: number, onEvent?: (ev: HelperEvent) => void): Promise<T> {
+  async request<T>(op: string, payload: Record<string, unknown>, signal: AbortSignal | undefined, deadlineMs: number, onEvent?: (ev: HelperEvent) => void, schema?: z.ZodType): Promise<T> {
     this.assertUsable();
     throwIfAborted(signal);
-    return this.init.helper.request<T>(op, payload, { signal, deadlineMs, onEvent });
+    return this.init.helper.request<T>(op, payload, { signal, deadlineMs, onEvent, schema });
   }
 
   /**
@@ -186,7 +178,8 @@ export class Sandbox implements AsyncDisposable {
       env: options.env,
       cwd: options.cwd,
       timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : undefined,
-      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+      // Both streams' base64 must fit in one helper message.
+      maxOutputBytes: Math.min(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT, Math.floor(this.init.helper.maxMessageChars / 3)),
       truncate: options.truncate ?? 'head',
       stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin).toString('base64'),
       stream: push !== undefined,
@@ -202,6 +195,7 @@ export class Sandbox implements AsyncDisposable {
           signal: options.signal,
           deadlineMs: Math.min((Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31) + grace, 2 ** 31 - 1),
           onEvent,
+          schema: ExecResultSchema,
           onAbort: (id) => this.init.helper.fireAndForget({ id: this.init.helper.nextRequestId(), op: 'cancel', target: id }),
         });
       } catch (err) {
@@ -226,9 +220,9 @@ export class Sandbox implements AsyncDisposable {
     };
   }
 
-  private async fileOp<T>(op: string, path: string, payload: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  private async fileOp<T>(op: string, path: string, payload: Record<string, unknown>, signal: AbortSignal | undefined, schema: z.ZodType): Promise<T> {
     try {
-      return await this.init.execLimit(() => this.request<T>(op, payload, signal, FILE_OP_DEADLINE_MS));
+      return await this.init.execLimit(() => this.request<T>(op, payload, signal, FILE_OP_DEADLINE_MS, undefined, schema));
     } catch (err) {
       if (err instanceof HelperOpError) throw new SandboxFileError(err.kind as SandboxFileErrorKind, path, err.message);
       throw this.attribute(err);
