@@ -16,6 +16,7 @@ import { restoreSnapshot, takeSnapshot } from './fork.ts';
 import { resolveSandboxImage } from './images.ts';
 import { reapSandboxes } from './reaper.ts';
 import type { Sandbox } from './sandbox.ts';
+import { furnishRoom } from './verification-room.ts';
 import { parseSandboxSpec, poolKey, type ResolvedSandboxSpec, type SandboxSpec } from './spec.ts';
 
 export interface SandboxPoolOptions {
@@ -154,6 +155,24 @@ export class SandboxPool implements AsyncDisposable {
       await Promise.all(copies.map((c) => c.destroy()));
       if (err instanceof SandboxError || err instanceof AbortedError) throw err;
       throw new SandboxError('fork_failed', err instanceof Error ? err.message : String(err), { cause: err, containerId: prepared.id });
+    }
+  }
+
+  /**
+   * A fresh sandbox of the agent's task (same image and setup) holding only the agent's changes
+   * under `paths` (default: the spec's `verifyPaths`); see verification-room.ts. Destroy it after scoring.
+   */
+  async verificationRoom(agentSandbox: Sandbox, { paths, signal }: { paths?: readonly string[]; signal?: AbortSignal } = {}): Promise<Sandbox> {
+    const state = await this.specs.get(agentSandbox.key);
+    if (!state || !this.live.has(agentSandbox)) throw new SandboxError('fork_failed', 'a verification room takes a live sandbox acquired from this pool', { containerId: agentSandbox.id });
+    const room = this.takeWarm(state) ?? (await this.createCold(state, signal));
+    this.refill(state);
+    try {
+      await furnishRoom(agentSandbox, room, paths ?? agentSandbox.spec.verifyPaths, signal);
+      return room;
+    } catch (err) {
+      await room.destroy();
+      throw err;
     }
   }
 

@@ -43,6 +43,8 @@ export class Sandbox implements AsyncDisposable {
   /** The image the container runs (base, env or setup image). */
   readonly image: string;
   private stateValue: SandboxState = 'ready';
+  /** Environment every exec starts from (a verification room's clean Python settings). */
+  private baseEnv: Record<string, string> | undefined;
   private destroying: Promise<void> | undefined;
 
   /** @internal */
@@ -139,6 +141,11 @@ export class Sandbox implements AsyncDisposable {
     await this.destroy();
   }
 
+  /** @internal Set by the pool on a verification room. */
+  useBaseEnv(env: Record<string, string>): void {
+    this.baseEnv = env;
+  }
+
   /** @internal The container, for the pool (changes, inspect). */
   get container(): Docker.Container {
     return this.init.container;
@@ -175,7 +182,7 @@ export class Sandbox implements AsyncDisposable {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const payload = {
       ...(typeof cmd === 'string' ? { cmd } : { argv: cmd }),
-      env: options.env,
+      env: this.baseEnv ? { ...this.baseEnv, ...options.env } : options.env,
       cwd: options.cwd,
       timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : undefined,
       // Both streams' base64 must fit in one helper message.

@@ -36,7 +36,12 @@ export const SandboxSpecSchema = z.object({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are shell identifiers'), z.string()).default({}),
   /** Writable paths beyond workdir, home, /tmp and /var/tmp whose contents `fork` copies. */
   statePaths: z.array(z.string().regex(/^\//, 'state paths are absolute')).default([]),
-  /** uid:gid the helper and every command run as; never root. */
+  /**
+   * Where the agent's work is, for a verification room (`pool.verificationRoom`): files or
+   * directories, relative to the workdir or absolute. Only changes under these reach the room.
+   */
+  verifyPaths: z.array(z.string().min(1)).default([]),
+  /** uid:gid every command of the agent runs as (the helper is another user); never root. */
   user: z.string().regex(/^[1-9][0-9]*(:[0-9]+)?$/, 'user must be a non-zero uid[:gid]').default('1000:1000'),
 });
 
@@ -59,5 +64,5 @@ export function hashOf(...parts: unknown[]): string {
 /** The key of containers built from `imageRef` with this spec: same key = interchangeable. */
 export function poolKey(imageRef: string, spec: ResolvedSandboxSpec): string {
   // statePaths does not change the container, but forks read it from the key's spec.
-  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user, spec.statePaths);
+  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user, spec.statePaths, spec.verifyPaths);
 }

@@ -18,6 +18,7 @@ export * from './env/agents.ts';
 export * from './env/episode.ts';
 export * from './env/episode-snapshot.ts';
 export * from './env/failure-status.ts';
+export { isAgentCaused, type SandboxLease } from './env/episode-sandbox.ts';
 export type { EpisodeLedger, LedgerSegmentLike } from './env/ledger.ts';
 export * from './engine/index.ts';
 export * from './env/load-env.ts';

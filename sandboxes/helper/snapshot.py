@@ -63,10 +63,13 @@ def op_snapshot(req, rid):
     # The state of this sandbox relative to its image: every path under the state roots (so a
     # copy can delete what is gone) and an archive of what changed since the helper started.
     # ctime cannot be set by user code, so "ctime after start" is exactly "touched in this sandbox".
-    roots = state_roots(req.get('extra'))
+    only = req.get('only')
+    # `only` (a verification room): just these paths, files or directories, and a symlink among
+    # them is carried as a link, never followed into what it points at.
+    roots = [os.path.normpath(resolve(p)) for p in only if os.path.lexists(resolve(p))] if only is not None else state_roots(req.get('extra'))
     manifest, changed, skipped = [], [], []
     for root in roots:
-        for path in walk(root):
+        for path in ([root] if os.path.islink(root) else walk(root)):
             try:
                 st = os.lstat(path)
             except OSError:
@@ -100,8 +103,13 @@ def op_restore(req, rid):
     # snapshot does not have, then unpack what it changed.
     keep = set(req.get('manifest') or [])
     try:
+        for root in req.get('only') or []:
+            # A named path the prepared sandbox no longer has (the agent deleted it) goes here too.
+            root = os.path.normpath(resolve(root))
+            if root not in keep and os.path.lexists(root):
+                remove_tree(root)
         for root in req.get('roots') or []:
-            if not os.path.isdir(root):
+            if not os.path.isdir(root) or os.path.islink(root):
                 continue
             for directory, dirs, files in os.walk(root, topdown=True):
                 for name in list(dirs):

@@ -89,7 +89,14 @@ export async function sandboxOpener(env: AnyEnv): Promise<{ open: RunEpisodeOpti
   return {
     open: async (signal) => {
       const sandbox = await pool.acquire(resolved, { signal });
-      return { sandbox, release: () => sandbox[Symbol.asyncDispose]() };
+      return {
+        sandbox,
+        release: () => sandbox[Symbol.asyncDispose](),
+        verificationRoom: async (roomSignal) => {
+          const room = await pool.verificationRoom(sandbox, { signal: roomSignal });
+          return { sandbox: room, release: () => room.destroy() };
+        },
+      };
     },
     close: () => pool.close(),
   };

@@ -18,6 +18,7 @@ import type { Env } from './env.ts';
 import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts';
 import { scoreRoles } from './episode-samples.ts';
 import { checkSnapshot, EPISODE_SNAPSHOT_VERSION, type EpisodeSnapshot } from './episode-snapshot.ts';
+import { finalizeSandbox, isAgentCaused, VerificationRooms, type SandboxLease } from './episode-sandbox.ts';
 import { describeError, statusForError } from './failure-status.ts';
 import { createLedger, restoreLedger } from './ledger-factory.ts';
 import { anyOf, checkStop, stepCountIs, type StopDecision } from './stop.ts';
@@ -43,7 +44,7 @@ export interface RunEpisodeOptions {
    * Acquires the episode's sandbox inside the runner instead (released when the episode ends,
    * after scoring). A failure to acquire ends the episode with status `sandbox_error`.
    */
-  openSandbox?: (signal: AbortSignal) => Promise<{ sandbox: unknown; release(): Promise<void> }>;
+  openSandbox?: (signal: AbortSignal) => Promise<SandboxLease>;
   resume?: EpisodeSnapshot;
   /** Lowers the env's turn limit for this run. */
   maxTurns?: number;
@@ -146,7 +147,8 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     });
   };
 
-  let lease: { sandbox: unknown; release(): Promise<void> } | undefined;
+  let lease: SandboxLease | undefined;
+  let agentFailure = false;
   try {
     // An episode aborted before it began costs nothing: no sandbox, no render (resume = start over).
     throwIfAborted(signal);
@@ -208,8 +210,31 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     } else {
       status = statusForError(error, signal);
       statusReason = status === 'aborted' ? describeError(signal.reason ?? error) : describeError(error);
+      if (isAgentCaused(error) && status === 'truncated') {
+        agentFailure = true;
+        statusReason = `the agent's own doing: ${statusReason}`;
+      }
     }
   }
+
+  // Reward code runs after the agent's processes are stopped (a background job cannot change the
+  // state under the rubric). A sandbox that cannot be finalized is not trusted for scoring.
+  if ((status === 'completed' || status === 'truncated') && ctx.sandbox !== undefined) {
+    try {
+      await finalizeSandbox(ctx.sandbox, signal);
+    } catch (error) {
+      // After a failure of the agent's own, a sandbox it broke cannot finalize: scored as found, or 0.
+      if (!agentFailure) {
+        status = statusForError(error, signal);
+        statusReason = describeError(error);
+        if (isAgentCaused(error) && status === 'truncated') {
+          agentFailure = true;
+          statusReason = `the agent's own doing: ${statusReason}`;
+        }
+      }
+    }
+  }
+  const rooms = new VerificationRooms(lease, signal);
 
   // Forks opened because a template rewrote history (counted, never silent), over all roles.
   metrics.forks = [...roles.values()].reduce((sum, role) => sum + (role.ledger?.forkCount ?? 0), 0);
@@ -217,10 +242,13 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   try {
     samples = await scoreRoles({
       program, roles, task, state: ctx.state, steps, status, statusReason, signal, sandbox: ctx.sandbox, tokenizer: options.chat.tokenizer,
+      verificationRoom: rooms.openRoom, agentFailure,
       fallbackEngine: options.engine, opening, partial: partial && inFlight ? { role: inFlight.role, output: partial } : undefined,
       fields: { index: options.index, groupIndex: options.groupIndex, rolloutId: options.rolloutId, metadata: { metrics: { ...metrics } } },
     });
   } finally {
+    const roomFailures = await rooms.releaseAll();
+    if (roomFailures > 0) emit('sandbox_release_errors', roomFailures);
     // Released after scoring (rubrics may grade inside the sandbox). A failed release is the pool's
     // to clean up (its reaper), not a lost episode.
     await lease?.release().catch(() => emit('sandbox_release_errors', 1));

@@ -13,9 +13,14 @@ const BY_CODE: ReadonlyArray<[prefix: string, status: SampleStatus]> = [
   ['PHYSARUM_VERIFIER', 'verifier_error'],
 ];
 
-/** The status an error ends a sample with; anything unrecognised is the env's fault (`env_error`). */
+/**
+ * The status an error ends a sample with; anything unrecognised is the env's fault (`env_error`).
+ * A failure the agent caused itself (`agentCaused`: its command OOMed, filled the disk, hung or
+ * killed the sandbox) is the policy's doing: `truncated`, trainable, never excluded as infrastructure.
+ */
 export function statusForError(error: unknown, signal?: AbortSignal): SampleStatus {
   if (signal?.aborted) return 'aborted';
+  if (PhysarumError.isInstance(error) && (error as { agentCaused?: unknown }).agentCaused === true) return 'truncated';
   if (PhysarumError.isInstance(error)) {
     for (const [prefix, status] of BY_CODE) if (error.code.startsWith(prefix)) return status;
   }

@@ -8,7 +8,7 @@ import { TRAINABLE_STATUSES, type Sample, type SampleStatus } from '../protocol/
 import { VerifierError } from './errors.ts';
 import type { Message, StepRecord } from './types.ts';
 
-export interface RewardContext<TTask = any, TState = any> {
+export interface RewardContext<TTask = any, TState = any, TSandbox = any> {
   task: TTask;
   state: TState;
   /** The scored role's full conversation (its own view). */
@@ -20,7 +20,14 @@ export interface RewardContext<TTask = any, TState = any> {
   role: string;
   /** `completed` or `truncated`: other statuses are never scored. */
   status: SampleStatus;
-  sandbox: unknown;
+  /** The agent's sandbox, after `finalize()` (its processes stopped): its state, as the agent left it. */
+  sandbox: TSandbox;
+  /**
+   * A fresh sandbox of the task holding only the agent's changes under the spec's `verifyPaths`
+   * (nothing else the agent wrote, none of its processes): where reward code that must be trusted
+   * runs tests. Released after scoring; each call opens another one.
+   */
+  verificationRoom(): Promise<TSandbox>;
   signal: AbortSignal;
 }
 

@@ -1,7 +1,8 @@
 // What the security suites share: an agent that acts only through its tools (bash, python,
 // create, str_replace) in a real sandbox, and the sandbox pools (reaped by run id after each file).
 import type { ToolContext, ToolResult } from '../../src/env/tool.ts';
-import type { Sandbox } from '../../sandboxes/index.ts';
+import type { SandboxLease } from '../../src/env/episode-sandbox.ts';
+import type { Sandbox, SandboxPool, SandboxSpec } from '../../sandboxes/index.ts';
 import { bash, create, python, strReplace, view } from '../../tools/index.ts';
 
 export { testPools, docker, eventually, containersOfRun } from '../sandboxes/fixtures/pool.ts';
@@ -30,3 +31,22 @@ export const CALC_TASK = {
   limits: { memoryMb: 256, cpus: 1, pids: 128 },
 };
 export const CALC_CHECK = 'python3 -c "from calc import add; assert add(2, 3) == 5; print(\'PASS\')"';
+
+/** The episode's sandbox lease as the CLI gives it: a sandbox, its release, and verification rooms. */
+export function leaseFrom(pool: SandboxPool, spec: SandboxSpec) {
+  return async (signal: AbortSignal): Promise<SandboxLease> => {
+    const sandbox = await pool.acquire(spec, { signal });
+    return {
+      sandbox,
+      release: () => sandbox.destroy(),
+      verificationRoom: async (roomSignal) => {
+        const room = await pool.verificationRoom(sandbox, { signal: roomSignal });
+        return { sandbox: room, release: () => room.destroy() };
+      },
+    };
+  };
+}
+
+/** A hermes tool call, as the scripted policy says it. */
+export const call = (name: string, args: Record<string, unknown>) =>
+  `<think>\nok\n</think>\n\n<tool_call>\n{"name": "${name}", "arguments": ${JSON.stringify(args)}}\n</tool_call>`;
