@@ -42,7 +42,8 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
     // (see helper/common.py): the agent can neither signal, ptrace nor impersonate the helper.
     User: '0:0',
     WorkingDir: spec.workdir,
-    Env: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `PHYSARUM_WORKDIR=${spec.workdir}`, `PHYSARUM_AGENT_USER=${spec.user}`],
+    Env: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `PHYSARUM_WORKDIR=${spec.workdir}`, `PHYSARUM_AGENT_USER=${spec.user}`,
+      `PHYSARUM_DISK_LIMIT=${spec.limits.diskMb * 2 ** 20}`, `PHYSARUM_STATE_PATHS=${JSON.stringify(spec.statePaths)}`],
     Labels: {
       [LABELS.sandbox]: '1',
       [LABELS.role]: 'sandbox',

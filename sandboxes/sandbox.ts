@@ -213,6 +213,9 @@ export class Sandbox implements AsyncDisposable {
         throw this.attribute(err);
       }
     });
+    if (raw.diskFull) {
+      throw this.attribute(new SandboxError('disk_limit', `${raw.diskFull}; its processes were killed`, { containerId: this.id }));
+    }
     if (raw.oomKilled) {
       throw this.attribute(new SandboxError('oom', `command was killed for exceeding the ${this.spec.limits.memoryMb} MiB memory limit`, { containerId: this.id }));
     }

@@ -11,6 +11,7 @@ export const SandboxLimitsSchema = z.object({
   memoryMb: z.number().int().min(16).default(1024).describe('memory limit in MiB (no swap on top)'),
   cpus: z.number().positive().max(256).default(1).describe('CPU quota in cores'),
   pids: z.number().int().min(16).default(256).describe('process/thread limit: contains fork bombs'),
+  diskMb: z.number().int().min(1).default(1024).describe('disk the agent may fill (workdir, home, /tmp, /var/tmp, statePaths; also the largest file)'),
 });
 
 export const DockerfileImageSchema = z.object({

@@ -101,7 +101,7 @@ def agent_run(argv, **kwargs):
 
 def agent_env():
     env = dict(os.environ)
-    for name in ('PHYSARUM_WORKDIR', 'PHYSARUM_AGENT_USER'):
+    for name in ('PHYSARUM_WORKDIR', 'PHYSARUM_AGENT_USER', 'PHYSARUM_DISK_LIMIT', 'PHYSARUM_STATE_PATHS'):
         env.pop(name, None)
     if SEPARATED:
         env.update(HOME=AGENT_HOME, USER=AGENT_NAME, LOGNAME=AGENT_NAME)

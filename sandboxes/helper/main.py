@@ -29,6 +29,7 @@ def handle(req):
 
 
 def main():
+    start_disk_watch()
     send({'ev': 'ready', 'pid': os.getpid(), 'uid': os.getuid(), 'agentUid': AGENT_UID, 'workdir': WORKDIR})
     stdin = sys.stdin.buffer
     while True:

@@ -43,6 +43,58 @@ def group_alive(pgid):
     return False
 
 
+# Disk: the storage driver here (overlay2 on ext4) cannot cap a container's writable layer, so the
+# helper does. Each agent process may write no file past the limit (RLIMIT_FSIZE: SIGXFSZ), and a
+# watchdog sums what the agent's writable paths hold while its processes live, killing them all
+# once the total passes the limit. The host reports either as a `disk_limit` failure of the agent.
+DISK_LIMIT = int(os.environ.get('PHYSARUM_DISK_LIMIT') or 0)
+DISK = {'exceeded': None}
+
+
+def disk_roots():
+    extra = json.loads(os.environ.get('PHYSARUM_STATE_PATHS') or '[]')
+    roots = [WORKDIR, AGENT_HOME, '/tmp', '/var/tmp', '/run/lock'] + extra
+    return sorted({os.path.normpath(r) for r in roots if r not in ('', '/') and os.path.isdir(r)})
+
+
+def disk_usage(roots):
+    seen, total = set(), 0
+    for root in roots:
+        for path in walk(root):
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
+    return total
+
+
+def watch_disk():
+    as_agent()  # walk with the agent's eyes: what it cannot list, it could not have written
+    roots, interval = disk_roots(), 0.25
+    while True:
+        time.sleep(interval)
+        if not live_pids((1, os.getpid())):
+            continue
+        started = time.monotonic()
+        used = disk_usage(roots)
+        # A big tree costs more to sum: look less often, at most 5% of a core.
+        interval = max(0.25, (time.monotonic() - started) * 20)
+        if used > DISK_LIMIT and DISK['exceeded'] is None:
+            DISK['exceeded'] = 'the sandbox holds %d MiB, over its %d MiB disk limit' % (used >> 20, DISK_LIMIT >> 20)
+            kill_agent_processes()
+
+
+def start_disk_watch():
+    if DISK_LIMIT > 0:
+        import resource
+        resource.setrlimit(resource.RLIMIT_FSIZE, (DISK_LIMIT, DISK_LIMIT))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the helper gets EFBIG; its children the signal
+        threading.Thread(target=watch_disk, daemon=True).start()
+
+
 def op_exec(req, rid):
     argv = req.get('argv') or ['/bin/bash', '-c', req['cmd']]
     env = agent_env()
@@ -132,6 +184,9 @@ def op_exec(req, rid):
     after = oom_kills()
     killed = rc < 0
     sig = -rc if killed else None
+    disk_full = DISK['exceeded']
+    if disk_full is None and sig == signal.SIGXFSZ:
+        disk_full = 'a file passed the sandbox\'s %d MiB disk limit' % (DISK_LIMIT >> 20)
     oom = killed and sig == signal.SIGKILL and not timed_out and before is not None and after is not None and after > before
     return {
         'exitCode': 124 if timed_out else (128 + sig if killed else rc),
@@ -140,6 +195,7 @@ def op_exec(req, rid):
         'cancelled': getattr(proc, 'physarum_cancelled', False),
         'oomKilled': oom,
         'truncated': truncated,
+        'diskFull': disk_full,
         'stdout': base64.b64encode(bytes(kept['stdout'])).decode(),
         'stderr': base64.b64encode(bytes(kept['stderr'])).decode(),
         'durationMs': round((time.monotonic() - started) * 1000, 3),
@@ -177,9 +233,7 @@ def describe_pid(pid):
         return str(pid)
 
 
-def op_kill_all(req, rid):
-    # Every process but init and this helper: background jobs, daemons, setsid escapes. Then the
-    # check that only init and the helper remain: a survivor means the sandbox is not to be trusted.
+def kill_agent_processes():
     exclude, signalled = (1, os.getpid()), 0
     for _ in range(50):
         victims = live_pids(exclude)
@@ -192,5 +246,13 @@ def op_kill_all(req, rid):
             except (ProcessLookupError, PermissionError):
                 pass
         time.sleep(0.02)
+    return signalled
+
+
+def op_kill_all(req, rid):
+    # Every process but init and this helper: background jobs, daemons, setsid escapes. Then the
+    # check that only init and the helper remain: a survivor means the sandbox is not to be trusted.
+    exclude = (1, os.getpid())
+    signalled = kill_agent_processes()
     remaining = [describe_pid(pid) for pid in live_pids(exclude)]
     return {'signalled': signalled, 'remaining': remaining, 'helperPid': os.getpid(), 'helperUid': os.getuid()}
