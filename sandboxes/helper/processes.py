@@ -80,8 +80,8 @@ def watch_disk():
             continue
         started = time.monotonic()
         used = disk_usage(roots)
-        # A big tree costs more to sum: look less often, at most 5% of a core.
-        interval = max(0.25, (time.monotonic() - started) * 20)
+        # A big tree costs more to sum: look less often (about 5% of a core), but at least every 2 s.
+        interval = min(2.0, max(0.25, (time.monotonic() - started) * 20))
         if used > DISK_LIMIT and DISK['exceeded'] is None:
             DISK['exceeded'] = 'the sandbox holds %d MiB, over its %d MiB disk limit' % (used >> 20, DISK_LIMIT >> 20)
             kill_agent_processes()
