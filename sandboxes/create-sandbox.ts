@@ -7,6 +7,7 @@
  * deletes the container, with the labelled reaper as the second line of defence.
  */
 import type Docker from 'dockerode';
+import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import { AbortedError, describeAbortReason } from '../src/protocol/errors.ts';
@@ -43,7 +44,10 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
     User: '0:0',
     WorkingDir: spec.workdir,
     Env: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `PHYSARUM_WORKDIR=${spec.workdir}`, `PHYSARUM_AGENT_USER=${spec.user}`,
-      `PHYSARUM_DISK_LIMIT=${spec.limits.diskMb * 2 ** 20}`, `PHYSARUM_STATE_PATHS=${JSON.stringify(spec.statePaths)}`],
+      `PHYSARUM_DISK_LIMIT=${spec.limits.diskMb * 2 ** 20}`, `PHYSARUM_STATE_PATHS=${JSON.stringify(spec.statePaths)}`,
+      ...(spec.network
+        ? ['PHYSARUM_EGRESS=guarded', `PHYSARUM_EGRESS_BLOCK=${JSON.stringify(hostAddresses())}`, `PHYSARUM_EGRESS_ALLOW=${JSON.stringify(spec.egressAllow)}`]
+        : [])],
     Labels: {
       [LABELS.sandbox]: '1',
       [LABELS.role]: 'sandbox',
@@ -67,7 +71,8 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
       NetworkMode: spec.network ? 'bridge' : 'none',
       CapDrop: ['ALL'],
       // setuid/setgid to drop into the agent user, kill to end its processes; nothing else.
-      CapAdd: ['SETUID', 'SETGID', 'KILL'],
+      // (and with network, net_admin for the helper's egress routes: helper/network.py)
+      CapAdd: ['SETUID', 'SETGID', 'KILL', ...(spec.network ? ['NET_ADMIN'] : [])],
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: spec.limits.pids,
       Memory: memory,
@@ -83,6 +88,11 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
         : {}),
     },
   };
+}
+
+/** This machine's own IPv4 addresses: with a local engine, the host services a sandbox must not reach. */
+function hostAddresses(): string[] {
+  return Object.values(networkInterfaces()).flat().filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
 }
 
 export async function createSandbox(docker: Docker, o: CreateSandboxOptions): Promise<Sandbox> {

@@ -18,7 +18,7 @@ export type { HelperEvent } from './helper-messages.ts';
 export const DEFAULT_MAX_MESSAGE_CHARS = 48 << 20;
 
 /** The helper's parts, in the order they are joined into the one program `python3 -c` runs. */
-export const HELPER_PARTS = ['common.py', 'processes.py', 'files.py', 'snapshot.py', 'main.py'] as const;
+export const HELPER_PARTS = ['common.py', 'processes.py', 'files.py', 'snapshot.py', 'network.py', 'main.py'] as const;
 export const HELPER_SOURCE = HELPER_PARTS.map((part) => readFileSync(path.join(import.meta.dirname, 'helper', part), 'utf8')).join('\n\n');
 
 /** A failure the helper answered with (file not found, bad cwd): the operation's own error. */

@@ -29,8 +29,13 @@ export const SandboxSpecSchema = z.object({
   /** Network during setup (default: same as `network`). */
   setupNetwork: z.boolean().optional(),
   workdir: z.string().regex(/^\/[^\0]*$/, 'workdir must be an absolute path').default('/workspace'),
-  /** Outbound network for the agent: off unless asked for. */
+  /**
+   * Outbound network for the agent: off unless asked for. When on, the host, the bridge's subnet,
+   * link-local metadata and private ranges stay unreachable unless listed in `egressAllow`.
+   */
   network: z.boolean().default(false),
+  /** IPv4 addresses or CIDRs the agent may reach despite the egress guard (e.g. a package mirror on 10.x). */
+  egressAllow: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/, 'egressAllow entries are IPv4 addresses or CIDRs')).default([]),
   limits: SandboxLimitsSchema.prefault({}),
   /** Read-only root filesystem; the workdir (a volume) and /tmp (tmpfs) stay writable. */
   readOnlyRoot: z.boolean().default(false),
@@ -65,5 +70,5 @@ export function hashOf(...parts: unknown[]): string {
 /** The key of containers built from `imageRef` with this spec: same key = interchangeable. */
 export function poolKey(imageRef: string, spec: ResolvedSandboxSpec): string {
   // statePaths does not change the container, but forks read it from the key's spec.
-  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user, spec.statePaths, spec.verifyPaths);
+  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user, spec.statePaths, spec.verifyPaths, spec.egressAllow);
 }

@@ -1,4 +1,4 @@
-# physarum sandbox helper, part 1 of 5 (common): a long-lived process inside each sandbox
+# physarum sandbox helper, part 1 of 6 (common): a long-lived process inside each sandbox
 # container that runs commands and file operations for the host, so an exec is one round trip on
 # an already open stream rather than Docker's exec create + start + inspect. Standard library
 # only: it runs on any image with python3. The host concatenates the parts in the order listed

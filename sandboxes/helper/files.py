@@ -1,4 +1,4 @@
-# physarum sandbox helper, part 3 of 5 (files): read, write, list.
+# physarum sandbox helper, part 3 of 6 (files): read, write, list.
 
 
 def op_read(req, rid):

@@ -1,4 +1,4 @@
-# physarum sandbox helper, part 5 of 5 (main): dispatch and the request loop.
+# physarum sandbox helper, part 6 of 6 (main): dispatch and the request loop.
 
 
 def op_ping(req, rid):
@@ -30,6 +30,7 @@ def handle(req):
 
 def main():
     start_disk_watch()
+    guard_egress()  # before ready: no agent command runs on an unguarded network
     send({'ev': 'ready', 'pid': os.getpid(), 'uid': os.getuid(), 'agentUid': AGENT_UID, 'workdir': WORKDIR})
     stdin = sys.stdin.buffer
     while True:

@@ -1,4 +1,4 @@
-# physarum sandbox helper, part 2 of 5 (processes): exec, cancel, finalize's kill-all.
+# physarum sandbox helper, part 2 of 6 (processes): exec, cancel, finalize's kill-all.
 
 
 def oom_kills():

@@ -1,4 +1,4 @@
-# physarum sandbox helper, part 4 of 5 (snapshot): the state copy behind group forks.
+# physarum sandbox helper, part 4 of 6 (snapshot): the state copy behind group forks.
 
 
 def state_roots(extra):
