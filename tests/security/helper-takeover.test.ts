@@ -58,8 +58,10 @@ describe('the helper is out of the agent\'s reach', () => {
     await using sb = await pool.acquire(CALC_TASK);
     const me = agent(sb);
     await me.create('/tmp/attack.py', ATTACK);
-    const said = await me.bash('setsid python3 /tmp/attack.py');
-    const result = JSON.parse(said.split('\n').find((l) => l.startsWith('{'))!) as Record<string, unknown>;
+    const said = await me.bash('setsid -w python3 /tmp/attack.py');
+    const line = said.split('\n').find((l) => l.startsWith('{'));
+    expect(line, said).toBeDefined();
+    const result = JSON.parse(line!) as Record<string, unknown>;
     expect(result).toMatchObject({
       sigstop: 'EPERM', fd0: 'EACCES', fd1: 'EACCES', init_fd1: 'EACCES', mem: 'EACCES', environ: 'EACCES', ptrace: 'EPERM', setuid0: 'EPERM',
       my_uid: 1000, no_new_privs: '1', cap_eff: '0000000000000000', cap_prm: '0000000000000000',
