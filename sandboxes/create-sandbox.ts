@@ -1,11 +1,13 @@
 /**
  * Cold path: create a hardened container whose main process is the helper, attach to it before
  * start (so the `ready` line is never missed), start, wait for ready. Hardening is not optional:
- * cap-drop ALL, no-new-privileges, non-root, pids/memory/CPU limits, no network unless asked.
+ * cap-drop ALL, no-new-privileges, agent commands as a non-root user the helper is not, pids/memory/CPU
+ * limits, no network unless asked.
  * StdinOnce + AutoRemove: when the owner dies its stdin closes, the helper exits and Docker
  * deletes the container, with the labelled reaper as the second line of defence.
  */
 import type Docker from 'dockerode';
+import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { LimitFunction } from 'p-limit';
 import { AbortedError, describeAbortReason } from '../src/protocol/errors.ts';
@@ -25,6 +27,8 @@ export interface CreateSandboxOptions {
   execLimit: LimitFunction;
   createTimeoutMs: number;
   helperGraceMs?: number;
+  /** Cap on one message from the helper; a sandbox that sends more fails (`protocol`). */
+  maxMessageChars?: number;
   signal?: AbortSignal;
   onDestroy?: (sandbox: Sandbox) => void;
 }
@@ -35,9 +39,15 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
   return {
     Image: o.image,
     Cmd: ['python3', '-u', '-c', HELPER_SOURCE],
-    User: spec.user,
+    // The helper runs as root with three capabilities; the agent's commands run as `spec.user`
+    // (see helper/common.py): the agent can neither signal, ptrace nor impersonate the helper.
+    User: '0:0',
     WorkingDir: spec.workdir,
-    Env: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `PHYSARUM_WORKDIR=${spec.workdir}`],
+    Env: [...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`), `PHYSARUM_WORKDIR=${spec.workdir}`, `PHYSARUM_AGENT_USER=${spec.user}`,
+      `PHYSARUM_DISK_LIMIT=${spec.limits.diskMb * 2 ** 20}`, `PHYSARUM_STATE_PATHS=${JSON.stringify(spec.statePaths)}`,
+      ...(spec.network
+        ? ['PHYSARUM_EGRESS=guarded', `PHYSARUM_EGRESS_BLOCK=${JSON.stringify(hostAddresses())}`, `PHYSARUM_EGRESS_ALLOW=${JSON.stringify(spec.egressAllow)}`]
+        : [])],
     Labels: {
       [LABELS.sandbox]: '1',
       [LABELS.role]: 'sandbox',
@@ -60,6 +70,9 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
       Init: true, // docker-init as pid 1 reaps the orphans of background jobs
       NetworkMode: spec.network ? 'bridge' : 'none',
       CapDrop: ['ALL'],
+      // setuid/setgid to drop into the agent user, kill to end its processes; nothing else.
+      // (and with network, net_admin for the helper's egress routes: helper/network.py)
+      CapAdd: ['SETUID', 'SETGID', 'KILL', ...(spec.network ? ['NET_ADMIN'] : [])],
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: spec.limits.pids,
       Memory: memory,
@@ -77,13 +90,21 @@ export function containerConfig(o: CreateSandboxOptions): Docker.ContainerCreate
   };
 }
 
+/** This machine's own IPv4 addresses: with a local engine, the host services a sandbox must not reach. */
+function hostAddresses(): string[] {
+  return Object.values(networkInterfaces()).flat().filter((a) => a !== undefined && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+}
+
 export async function createSandbox(docker: Docker, o: CreateSandboxOptions): Promise<Sandbox> {
   let container: Docker.Container | undefined;
   let helper: HelperConnection | undefined;
   const work = (async () => {
     container = await docker.createContainer(containerConfig(o));
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
-    helper = new HelperConnection(stream, docker.modem, container.id);
+    helper = new HelperConnection(stream, docker.modem, container.id, o.maxMessageChars);
+    const doomed = container;
+    // A helper that broke the protocol is not trusted to exit on EOF: remove its container.
+    helper.onViolation = () => void doomed.remove({ force: true, v: true }).catch(() => undefined);
     const ready = helper.waitReady(o.createTimeoutMs);
     ready.catch(() => undefined);
     await container.start();
@@ -128,6 +149,7 @@ async function explainDeath(container: Docker.Container, stderrTail: string): Pr
       return new SandboxError('docker_unavailable', `the Docker daemon stopped answering (${(err as Error).message})`, { cause: err, containerId: container.id });
     }
     const gone = statusCodeOf(err) === 404;
-    return new SandboxError('sandbox_died', `the sandbox ${gone ? 'is gone' : 'stopped answering'}${tail ? `: ${tail}` : ''}`, { containerId: container.id });
+    // Removed under us (the reaper, an operator): not something the agent can do.
+    return new SandboxError('sandbox_died', `the sandbox ${gone ? 'is gone' : 'stopped answering'}${tail ? `: ${tail}` : ''}`, { containerId: container.id, agentCaused: gone ? false : undefined });
   }
 }

@@ -16,7 +16,9 @@ export type SandboxFailureReason =
   | 'sandbox_died'
   | 'fork_failed'
   | 'destroyed'
-  | 'protocol';
+  | 'protocol'
+  | 'disk_limit'
+  | 'untrusted';
 
 const CODES: Record<SandboxFailureReason, ErrorCode> = {
   create_timeout: 'PHYSARUM_SANDBOX_TIMEOUT',
@@ -29,9 +31,18 @@ const CODES: Record<SandboxFailureReason, ErrorCode> = {
   fork_failed: 'PHYSARUM_SANDBOX',
   destroyed: 'PHYSARUM_SANDBOX',
   protocol: 'PHYSARUM_SANDBOX',
+  disk_limit: 'PHYSARUM_SANDBOX_DISK_LIMIT',
+  untrusted: 'PHYSARUM_SANDBOX',
 };
 
 const SANDBOX_CODES: ReadonlySet<ErrorCode> = new Set(Object.values(CODES));
+
+/**
+ * Failures that, while the agent's phase runs, can only come from what the agent did: its
+ * processes ran out of memory or disk, hung the sandbox or killed it. They end the episode as
+ * the policy's doing (trainable), not as infrastructure; see `agentCaused`.
+ */
+export const AGENT_REASONS: ReadonlySet<SandboxFailureReason> = new Set(['oom', 'disk_limit', 'exec_timeout', 'sandbox_died', 'untrusted']);
 
 // A retry takes a fresh sandbox, so most failures are worth one; a broken image or a use after
 // destroy is a bug that repeating cannot fix.
@@ -42,11 +53,17 @@ export class SandboxError extends PhysarumError {
   readonly reason: SandboxFailureReason;
   /** The container the failure happened in, when there was one. */
   readonly containerId: string | undefined;
+  /**
+   * True when the agent caused it (its command OOMed, filled the disk, hung or killed the
+   * sandbox): the episode stays trainable, scored as the rubric finds the state or 0. False
+   * when it is known not to be (the container was removed under us); undefined: infrastructure.
+   */
+  readonly agentCaused: boolean | undefined;
 
   constructor(
     reason: SandboxFailureReason,
     message: string,
-    options: { cause?: unknown; containerId?: string } = {},
+    options: { cause?: unknown; containerId?: string; agentCaused?: boolean } = {},
   ) {
     super(CODES[reason], `sandbox ${reason}: ${message}`, {
       cause: options.cause,
@@ -54,6 +71,14 @@ export class SandboxError extends PhysarumError {
     });
     this.reason = reason;
     this.containerId = options.containerId;
+    this.agentCaused = options.agentCaused;
+  }
+
+  /** This failure, attributed to the agent when it is of a kind only the agent's processes cause. */
+  asAgentCaused(): SandboxError {
+    if (this.agentCaused !== undefined || !AGENT_REASONS.has(this.reason)) return this;
+    const err = new SandboxError(this.reason, this.message.replace(/^sandbox [a-z_]+: /, ''), { cause: this, containerId: this.containerId, agentCaused: true });
+    return err;
   }
 
   static is(value: unknown, reason?: SandboxFailureReason): value is SandboxError {
@@ -93,6 +118,7 @@ export type SandboxFileErrorKind =
   | 'os_error'
   | 'bad_request'
   | 'busy'
+  | 'too_large'
   | 'internal';
 
 /**

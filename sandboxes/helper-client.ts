@@ -8,22 +8,18 @@ import path from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { AbortedError, PhysarumError, describeAbortReason } from '../src/protocol/errors.ts';
+import type { z } from 'zod';
 import { SandboxError } from './errors.ts';
+import { HelperEventSchema, type HelperEvent } from './helper-messages.ts';
+
+export type { HelperEvent } from './helper-messages.ts';
+
+/** Default cap on one helper message (a JSON line): a read's base64 of up to ~34 MiB fits. */
+export const DEFAULT_MAX_MESSAGE_CHARS = 48 << 20;
 
 /** The helper's parts, in the order they are joined into the one program `python3 -c` runs. */
-export const HELPER_PARTS = ['common.py', 'processes.py', 'files.py', 'snapshot.py', 'main.py'] as const;
+export const HELPER_PARTS = ['common.py', 'processes.py', 'files.py', 'snapshot.py', 'network.py', 'main.py'] as const;
 export const HELPER_SOURCE = HELPER_PARTS.map((part) => readFileSync(path.join(import.meta.dirname, 'helper', part), 'utf8')).join('\n\n');
-
-export interface HelperEvent {
-  id?: number;
-  ev: 'ready' | 'out' | 'chunk' | 'done';
-  ok?: boolean;
-  result?: unknown;
-  error?: { kind: string; message: string };
-  stream?: 'stdout' | 'stderr';
-  data?: string;
-  [key: string]: unknown;
-}
 
 /** A failure the helper answered with (file not found, bad cwd): the operation's own error. */
 export class HelperOpError extends PhysarumError {
@@ -45,12 +41,20 @@ export interface RequestOptions {
   onEvent?: (ev: HelperEvent) => void;
   /** Sent to the helper when the signal fires (e.g. kill the command's process group). */
   onAbort?: (id: number) => void;
+  /** The shape the result must have; anything else fails the sandbox as a protocol violation. */
+  schema?: z.ZodType;
 }
 
 export class HelperConnection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private buffered = '';
+  /** The part of a line received so far (never re-scanned: each byte is looked at once). */
+  private partial: string[] = [];
+  private partialChars = 0;
+  /** Characters looked at for newlines, over the connection's life (linear in what was received). */
+  scannedChars = 0;
+  /** Called once when the helper broke the protocol: the sandbox is removed. */
+  onViolation: ((err: SandboxError) => void) | undefined;
   private stderrTail = '';
   private closed: SandboxError | undefined;
   private readyWaiter: { resolve(ev: HelperEvent): void; reject(err: unknown): void } | undefined;
@@ -58,11 +62,23 @@ export class HelperConnection {
   explainDeath: (stderrTail: string) => Promise<SandboxError> = async (tail) =>
     new SandboxError('sandbox_died', `the sandbox helper exited${tail ? `: ${tail.trim().slice(-500)}` : ''}`);
 
-  constructor(private readonly stream: Duplex, modem: Docker['modem'], readonly containerId: string) {
+  constructor(
+    private readonly stream: Duplex,
+    modem: Docker['modem'],
+    readonly containerId: string,
+    readonly maxMessageChars = DEFAULT_MAX_MESSAGE_CHARS,
+  ) {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     modem.demuxStream(stream, stdout, stderr);
-    stdout.setEncoding('utf8').on('data', (chunk: string) => this.onStdout(chunk));
+    stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      // Nothing a sandbox sends may throw out of a stream handler (it would end the process).
+      try {
+        this.onStdout(chunk);
+      } catch (err) {
+        this.violation(`the helper's output could not be handled: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
     stderr.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-4000);
     });
@@ -118,7 +134,18 @@ export class HelperConnection {
       };
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
-        resolve: (r) => { cleanup(); resolve(r as T); },
+        resolve: (r) => {
+          cleanup();
+          if (options.schema) {
+            const parsed = options.schema.safeParse(r);
+            if (!parsed.success) {
+              reject(this.violation(`the helper's answer to '${op}' is malformed: ${describeIssue(parsed.error)}`));
+              return;
+            }
+            r = parsed.data;
+          }
+          resolve(r as T);
+        },
         reject: (e) => { cleanup(); reject(e); },
         onEvent: options.onEvent,
       });
@@ -154,36 +181,78 @@ export class HelperConnection {
   }
 
   private onStdout(chunk: string): void {
-    this.buffered += chunk;
-    let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl);
-      this.buffered = this.buffered.slice(nl + 1);
+    let start = 0;
+    while (!this.closed) {
+      const nl = chunk.indexOf('\n', start);
+      const end = nl < 0 ? chunk.length : nl;
+      this.scannedChars += end - start + (nl < 0 ? 0 : 1);
+      if (this.partialChars + end - start > this.maxMessageChars) {
+        this.violation(`a helper message exceeded ${this.maxMessageChars} characters`);
+        return;
+      }
+      if (nl < 0) {
+        if (end > start) {
+          this.partial.push(start === 0 ? chunk : chunk.slice(start));
+          this.partialChars += end - start;
+        }
+        return;
+      }
+      const piece = chunk.slice(start, nl);
+      const line = this.partial.length > 0 ? this.partial.join('') + piece : piece;
+      this.partial = [];
+      this.partialChars = 0;
       if (line.trim()) this.dispatch(line);
+      start = nl + 1;
     }
   }
 
   private dispatch(line: string): void {
-    let ev: HelperEvent;
+    let raw: unknown;
     try {
-      ev = JSON.parse(line) as HelperEvent;
+      raw = JSON.parse(line);
     } catch {
-      this.stderrTail = (this.stderrTail + `\nunparsable helper line: ${line.slice(0, 200)}`).slice(-4000);
+      this.violation(`the helper sent a line that is not JSON: ${line.slice(0, 200)}`);
       return;
     }
+    const parsed = HelperEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.violation(`the helper sent a malformed message (${describeIssue(parsed.error)}): ${line.slice(0, 200)}`);
+      return;
+    }
+    const ev = parsed.data;
     if (ev.ev === 'ready') {
       this.readyWaiter?.resolve(ev);
       this.readyWaiter = undefined;
       return;
     }
-    const p = ev.id === undefined ? undefined : this.pending.get(ev.id);
+    const p = ev.id === null ? undefined : this.pending.get(ev.id);
     if (!p) return; // answer to a request that was aborted or timed out
     if (ev.ev !== 'done') {
-      p.onEvent?.(ev);
+      try {
+        p.onEvent?.(ev);
+      } catch (err) {
+        this.violation(`handling the helper's '${ev.ev}' event failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
       return;
     }
     if (ev.ok) p.resolve(ev.result);
     else p.reject(new HelperOpError(ev.error?.kind ?? 'internal', ev.error?.message ?? 'helper error'));
+  }
+
+  /**
+   * The helper broke the protocol: this sandbox alone fails (every waiting call gets the typed
+   * error, the stream is closed and the owner removes the container); nothing is thrown.
+   */
+  private violation(message: string): SandboxError {
+    if (this.closed) return this.closed;
+    const err = new SandboxError('protocol', message, { containerId: this.containerId });
+    this.end(err);
+    this.readyWaiter?.reject(err);
+    this.readyWaiter = undefined;
+    this.partial = [];
+    this.partialChars = 0;
+    this.onViolation?.(err);
+    return err;
   }
 
   private async onClose(): Promise<void> {
@@ -196,4 +265,9 @@ export class HelperConnection {
     for (const p of [...this.pending.values()]) p.reject(err);
     this.pending.clear();
   }
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
 }

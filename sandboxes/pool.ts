@@ -16,6 +16,7 @@ import { restoreSnapshot, takeSnapshot } from './fork.ts';
 import { resolveSandboxImage } from './images.ts';
 import { reapSandboxes } from './reaper.ts';
 import type { Sandbox } from './sandbox.ts';
+import { furnishRoom } from './verification-room.ts';
 import { parseSandboxSpec, poolKey, type ResolvedSandboxSpec, type SandboxSpec } from './spec.ts';
 
 export interface SandboxPoolOptions {
@@ -33,6 +34,8 @@ export interface SandboxPoolOptions {
   createRetries?: number;
   /** How long past a command's own timeout a silent helper is given before `exec_timeout`. Default 15 s. */
   helperGraceMs?: number;
+  /** Cap on one message (JSON line) from a sandbox's helper; a sandbox that sends more fails. Default 48 Mi characters. */
+  maxHelperMessageChars?: number;
   /** Periodic reaping; 0 turns it off. Default 60 s. */
   reapIntervalMs?: number;
   log?: (line: string) => void;
@@ -71,6 +74,7 @@ export class SandboxPool implements AsyncDisposable {
   private readonly createTimeoutMs: number;
   private readonly createRetries: number;
   private readonly helperGraceMs: number | undefined;
+  private readonly maxHelperMessageChars: number | undefined;
   private readonly log: ((line: string) => void) | undefined;
   private readonly specs = new Map<string, Promise<KeyState>>();
   private readonly live = new Set<Sandbox>();
@@ -90,6 +94,7 @@ export class SandboxPool implements AsyncDisposable {
     this.createTimeoutMs = options.createTimeoutMs ?? 120_000;
     this.createRetries = options.createRetries ?? 2;
     this.helperGraceMs = options.helperGraceMs;
+    this.maxHelperMessageChars = options.maxHelperMessageChars;
     this.log = options.log;
     const every = options.reapIntervalMs ?? 60_000;
     if (every > 0) {
@@ -150,6 +155,24 @@ export class SandboxPool implements AsyncDisposable {
       await Promise.all(copies.map((c) => c.destroy()));
       if (err instanceof SandboxError || err instanceof AbortedError) throw err;
       throw new SandboxError('fork_failed', err instanceof Error ? err.message : String(err), { cause: err, containerId: prepared.id });
+    }
+  }
+
+  /**
+   * A fresh sandbox of the agent's task (same image and setup) holding only the agent's changes
+   * under `paths` (default: the spec's `verifyPaths`); see verification-room.ts. Destroy it after scoring.
+   */
+  async verificationRoom(agentSandbox: Sandbox, { paths, signal }: { paths?: readonly string[]; signal?: AbortSignal } = {}): Promise<Sandbox> {
+    const state = await this.specs.get(agentSandbox.key);
+    if (!state || !this.live.has(agentSandbox)) throw new SandboxError('fork_failed', 'a verification room takes a live sandbox acquired from this pool', { containerId: agentSandbox.id });
+    const room = this.takeWarm(state) ?? (await this.createCold(state, signal));
+    this.refill(state);
+    try {
+      await furnishRoom(agentSandbox, room, paths ?? agentSandbox.spec.verifyPaths, signal);
+      return room;
+    } catch (err) {
+      await room.destroy();
+      throw err;
     }
   }
 
@@ -256,7 +279,7 @@ export class SandboxPool implements AsyncDisposable {
       if (this.closed) throw new SandboxError('destroyed', 'the sandbox pool is closed');
       const sb = await createSandbox(this.docker, {
         image: state.image, spec: state.spec, key: poolKey(state.image, state.spec), runId: this.runId,
-        ttlMs: this.ttlMs, execLimit: this.execLimit, createTimeoutMs: this.createTimeoutMs, helperGraceMs: this.helperGraceMs, signal,
+        ttlMs: this.ttlMs, execLimit: this.execLimit, createTimeoutMs: this.createTimeoutMs, helperGraceMs: this.helperGraceMs, maxMessageChars: this.maxHelperMessageChars, signal,
         onDestroy: (s) => {
           this.live.delete(s);
           const i = state.ready.indexOf(s);

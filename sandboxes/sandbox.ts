@@ -11,24 +11,14 @@ import { SandboxError, SandboxFileError, type SandboxFileErrorKind } from './err
 import { ExecStream, type ExecChunk } from './exec-stream.ts';
 import type { ExecOptions, ExecResult, FileEntry, ListOptions } from './exec-types.ts';
 import { HelperOpError, type HelperConnection, type HelperEvent } from './helper-client.ts';
+import { ExecResultSchema, KillAllResultSchema, ListResultSchema, ReadResultSchema, WriteResultSchema, type RawExecResult } from './helper-messages.ts';
+import type { z } from 'zod';
 import type { ResolvedSandboxSpec } from './spec.ts';
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 const DEFAULT_MAX_OUTPUT = 1 << 20;
 const DEFAULT_HELPER_GRACE_MS = 15_000;
 const FILE_OP_DEADLINE_MS = 60_000;
-
-interface RawExecResult {
-  exitCode: number;
-  signal: string | null;
-  timedOut: boolean;
-  cancelled: boolean;
-  oomKilled: boolean;
-  truncated: boolean;
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
 
 export type SandboxState = 'ready' | 'finalized' | 'destroyed';
 
@@ -53,6 +43,8 @@ export class Sandbox implements AsyncDisposable {
   /** The image the container runs (base, env or setup image). */
   readonly image: string;
   private stateValue: SandboxState = 'ready';
+  /** Environment every exec starts from (a verification room's clean Python settings). */
+  private baseEnv: Record<string, string> | undefined;
   private destroying: Promise<void> | undefined;
 
   /** @internal */
@@ -87,19 +79,21 @@ export class Sandbox implements AsyncDisposable {
   }
 
   async readFileBytes(path: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<Buffer> {
-    const r = await this.fileOp<{ data: string }>('read', path, { path, maxBytes: options.maxBytes }, options.signal);
+    // Without maxBytes the helper refuses a file whose answer would not fit in one message.
+    const limit = Math.floor(this.init.helper.maxMessageChars * 0.7);
+    const r = await this.fileOp<{ data: string }>('read', path, { path, maxBytes: options.maxBytes, limit }, options.signal, ReadResultSchema);
     return Buffer.from(r.data, 'base64');
   }
 
   async writeFile(path: string, content: string | Uint8Array, options: { signal?: AbortSignal; mode?: number; append?: boolean } = {}): Promise<void> {
     const data = Buffer.from(content).toString('base64');
-    await this.fileOp('write', path, { path, data, mode: options.mode, append: options.append }, options.signal);
+    await this.fileOp('write', path, { path, data, mode: options.mode, append: options.append }, options.signal, WriteResultSchema);
   }
 
   async listFiles(path = '.', options: ListOptions = {}): Promise<FileEntry[]> {
     const r = await this.fileOp<{ entries: FileEntry[] }>('list', path, {
       path, maxDepth: options.maxDepth ?? 1, maxEntries: options.maxEntries ?? 10_000, includeHidden: options.includeHidden ?? true,
-    }, options.signal);
+    }, options.signal, ListResultSchema);
     return r.entries;
   }
 
@@ -110,7 +104,15 @@ export class Sandbox implements AsyncDisposable {
   async finalize(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.assertUsable();
     if (this.stateValue === 'finalized') return;
-    await this.request('killAll', {}, options.signal, FILE_OP_DEADLINE_MS);
+    const r = await this.request<{ remaining?: string[] }>('killAll', {}, options.signal, FILE_OP_DEADLINE_MS, undefined, KillAllResultSchema);
+    // Only init and the helper may be left: anything else survived SIGKILL from the helper (or
+    // the helper is not ours), so nothing this sandbox says can be trusted any more.
+    if (!Array.isArray(r.remaining) || r.remaining.length > 0) {
+      const left = Array.isArray(r.remaining) ? r.remaining.slice(0, 5).join('; ') : 'the helper did not say';
+      const err = new SandboxError('untrusted', `processes other than init and the helper survived finalize: ${left}`, { containerId: this.id, agentCaused: true });
+      this.init.helper.end(err);
+      throw err;
+    }
     this.stateValue = 'finalized';
   }
 
@@ -139,6 +141,11 @@ export class Sandbox implements AsyncDisposable {
     await this.destroy();
   }
 
+  /** @internal Set by the pool on a verification room. */
+  useBaseEnv(env: Record<string, string>): void {
+    this.baseEnv = env;
+  }
+
   /** @internal The container, for the pool (changes, inspect). */
   get container(): Docker.Container {
     return this.init.container;
@@ -150,10 +157,18 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /** @internal A helper request with sandbox error mapping. */
-  async request<T>(op: string, payload: Record<string, unknown>, signal: AbortSignal | undefined, deadlineMs: number, onEvent?: (ev: HelperEvent) => void): Promise<T> {
+  async request<T>(op: string, payload: Record<string, unknown>, signal: AbortSignal | undefined, deadlineMs: number, onEvent?: (ev: HelperEvent) => void, schema?: z.ZodType): Promise<T> {
     this.assertUsable();
     throwIfAborted(signal);
-    return this.init.helper.request<T>(op, payload, { signal, deadlineMs, onEvent });
+    return this.init.helper.request<T>(op, payload, { signal, deadlineMs, onEvent, schema });
+  }
+
+  /**
+   * A failure while the agent's processes may run (before `finalize`) that only they can cause
+   * (OOM, full disk, a hung or dead sandbox) is the agent's doing; see `SandboxError.agentCaused`.
+   */
+  private attribute(err: unknown): unknown {
+    return err instanceof SandboxError && this.stateValue === 'ready' ? err.asAgentCaused() : err;
   }
 
   private assertUsable(): void {
@@ -167,10 +182,11 @@ export class Sandbox implements AsyncDisposable {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const payload = {
       ...(typeof cmd === 'string' ? { cmd } : { argv: cmd }),
-      env: options.env,
+      env: this.baseEnv ? { ...this.baseEnv, ...options.env } : options.env,
       cwd: options.cwd,
       timeoutMs: Number.isFinite(timeoutMs) ? timeoutMs : undefined,
-      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+      // Both streams' base64 must fit in one helper message.
+      maxOutputBytes: Math.min(options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT, Math.floor(this.init.helper.maxMessageChars / 3)),
       truncate: options.truncate ?? 'head',
       stdin: options.stdin === undefined ? undefined : Buffer.from(options.stdin).toString('base64'),
       stream: push !== undefined,
@@ -186,6 +202,7 @@ export class Sandbox implements AsyncDisposable {
           signal: options.signal,
           deadlineMs: Math.min((Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31) + grace, 2 ** 31 - 1),
           onEvent,
+          schema: ExecResultSchema,
           onAbort: (id) => this.init.helper.fireAndForget({ id: this.init.helper.nextRequestId(), op: 'cancel', target: id }),
         });
       } catch (err) {
@@ -193,11 +210,14 @@ export class Sandbox implements AsyncDisposable {
           // The helper could not start the command (bad cwd, pids limit): an answer, not a crash.
           return { exitCode: err.kind === 'not_found' ? 127 : 126, signal: null, timedOut: false, cancelled: false, oomKilled: false, truncated: false, stdout: '', stderr: Buffer.from(`${err.message}\n`).toString('base64'), durationMs: 0 } satisfies RawExecResult;
         }
-        throw err;
+        throw this.attribute(err);
       }
     });
+    if (raw.diskFull) {
+      throw this.attribute(new SandboxError('disk_limit', `${raw.diskFull}; its processes were killed`, { containerId: this.id }));
+    }
     if (raw.oomKilled) {
-      throw new SandboxError('oom', `command was killed for exceeding the ${this.spec.limits.memoryMb} MiB memory limit`, { containerId: this.id });
+      throw this.attribute(new SandboxError('oom', `command was killed for exceeding the ${this.spec.limits.memoryMb} MiB memory limit`, { containerId: this.id }));
     }
     return {
       exitCode: raw.exitCode,
@@ -210,12 +230,12 @@ export class Sandbox implements AsyncDisposable {
     };
   }
 
-  private async fileOp<T>(op: string, path: string, payload: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  private async fileOp<T>(op: string, path: string, payload: Record<string, unknown>, signal: AbortSignal | undefined, schema: z.ZodType): Promise<T> {
     try {
-      return await this.init.execLimit(() => this.request<T>(op, payload, signal, FILE_OP_DEADLINE_MS));
+      return await this.init.execLimit(() => this.request<T>(op, payload, signal, FILE_OP_DEADLINE_MS, undefined, schema));
     } catch (err) {
       if (err instanceof HelperOpError) throw new SandboxFileError(err.kind as SandboxFileErrorKind, path, err.message);
-      throw err;
+      throw this.attribute(err);
     }
   }
 }

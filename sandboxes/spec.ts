@@ -11,6 +11,7 @@ export const SandboxLimitsSchema = z.object({
   memoryMb: z.number().int().min(16).default(1024).describe('memory limit in MiB (no swap on top)'),
   cpus: z.number().positive().max(256).default(1).describe('CPU quota in cores'),
   pids: z.number().int().min(16).default(256).describe('process/thread limit: contains fork bombs'),
+  diskMb: z.number().int().min(1).default(1024).describe('disk the agent may fill (workdir, home, /tmp, /var/tmp, statePaths; also the largest file)'),
 });
 
 export const DockerfileImageSchema = z.object({
@@ -28,15 +29,25 @@ export const SandboxSpecSchema = z.object({
   /** Network during setup (default: same as `network`). */
   setupNetwork: z.boolean().optional(),
   workdir: z.string().regex(/^\/[^\0]*$/, 'workdir must be an absolute path').default('/workspace'),
-  /** Outbound network for the agent: off unless asked for. */
+  /**
+   * Outbound network for the agent: off unless asked for. When on, the host, the bridge's subnet,
+   * link-local metadata and private ranges stay unreachable unless listed in `egressAllow`.
+   */
   network: z.boolean().default(false),
+  /** IPv4 addresses or CIDRs the agent may reach despite the egress guard (e.g. a package mirror on 10.x). */
+  egressAllow: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/, 'egressAllow entries are IPv4 addresses or CIDRs')).default([]),
   limits: SandboxLimitsSchema.prefault({}),
   /** Read-only root filesystem; the workdir (a volume) and /tmp (tmpfs) stay writable. */
   readOnlyRoot: z.boolean().default(false),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'env names are shell identifiers'), z.string()).default({}),
   /** Writable paths beyond workdir, home, /tmp and /var/tmp whose contents `fork` copies. */
   statePaths: z.array(z.string().regex(/^\//, 'state paths are absolute')).default([]),
-  /** uid:gid the helper and every command run as; never root. */
+  /**
+   * Where the agent's work is, for a verification room (`pool.verificationRoom`): files or
+   * directories, relative to the workdir or absolute. Only changes under these reach the room.
+   */
+  verifyPaths: z.array(z.string().min(1)).default([]),
+  /** uid:gid every command of the agent runs as (the helper is another user); never root. */
   user: z.string().regex(/^[1-9][0-9]*(:[0-9]+)?$/, 'user must be a non-zero uid[:gid]').default('1000:1000'),
 });
 
@@ -59,5 +70,5 @@ export function hashOf(...parts: unknown[]): string {
 /** The key of containers built from `imageRef` with this spec: same key = interchangeable. */
 export function poolKey(imageRef: string, spec: ResolvedSandboxSpec): string {
   // statePaths does not change the container, but forks read it from the key's spec.
-  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user, spec.statePaths);
+  return hashOf(imageRef, spec.workdir, spec.network, spec.limits, spec.readOnlyRoot, spec.env, spec.user, spec.statePaths, spec.verifyPaths, spec.egressAllow);
 }

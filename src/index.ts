@@ -44,6 +44,7 @@ export { runEpisode } from './env/episode.ts';
 export type { RunEpisodeOptions, EpisodeResult } from './env/episode.ts';
 export { checkSnapshot, EPISODE_SNAPSHOT_VERSION } from './env/episode-snapshot.ts';
 export type { EpisodeSnapshot } from './env/episode-snapshot.ts';
+export { isAgentCaused } from './env/episode-sandbox.ts';
 export type { EpisodeLedger, LedgerSegmentLike } from './env/ledger.ts';
 export { loadEnv } from './env/load-env.ts';
 export type { AnyEnv } from './env/load-env.ts';

@@ -1,4 +1,4 @@
-# physarum sandbox helper, part 3 of 5 (files): read, write, list.
+# physarum sandbox helper, part 3 of 6 (files): read, write, list.
 
 
 def op_read(req, rid):
@@ -7,6 +7,8 @@ def op_read(req, rid):
     try:
         with open(path, 'rb') as f:
             size = os.fstat(f.fileno()).st_size
+            if limit is None and req.get('limit') is not None and size * 4 // 3 > int(req['limit']):
+                raise OpError('too_large', '%s is %d bytes, more than one read returns; read it with maxBytes' % (req['path'], size))
             data = f.read(limit if limit is not None else -1)
     except OSError as err:
         raise os_error(err, req['path'])

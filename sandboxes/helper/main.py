@@ -1,8 +1,12 @@
-# physarum sandbox helper, part 5 of 5 (main): dispatch and the request loop.
+# physarum sandbox helper, part 6 of 6 (main): dispatch and the request loop.
 
 
 def op_ping(req, rid):
-    return {'pid': os.getpid(), 'uid': os.getuid(), 'workdir': WORKDIR}
+    return {'pid': os.getpid(), 'uid': os.getuid(), 'agentUid': AGENT_UID, 'workdir': WORKDIR}
+
+
+# Operations that touch files run with the agent's file identity (see as_agent).
+AS_AGENT = {'read', 'write', 'list', 'snapshot', 'restore'}
 
 
 OPS = {'exec': op_exec, 'cancel': op_cancel, 'killAll': op_kill_all, 'read': op_read, 'write': op_write,
@@ -15,6 +19,8 @@ def handle(req):
         op = OPS.get(req.get('op'))
         if op is None:
             raise OpError('bad_request', 'unknown op %r' % req.get('op'))
+        if req.get('op') in AS_AGENT:
+            as_agent()
         send({'id': rid, 'ev': 'done', 'ok': True, 'result': op(req, rid)})
     except OpError as err:
         send({'id': rid, 'ev': 'done', 'ok': False, 'error': {'kind': err.kind, 'message': str(err)}})
@@ -23,7 +29,9 @@ def handle(req):
 
 
 def main():
-    send({'ev': 'ready', 'pid': os.getpid(), 'uid': os.getuid(), 'workdir': WORKDIR})
+    start_disk_watch()
+    guard_egress()  # before ready: no agent command runs on an unguarded network
+    send({'ev': 'ready', 'pid': os.getpid(), 'uid': os.getuid(), 'agentUid': AGENT_UID, 'workdir': WORKDIR})
     stdin = sys.stdin.buffer
     while True:
         line = stdin.readline()

@@ -1,4 +1,4 @@
-# physarum sandbox helper, part 2 of 5 (processes): exec, cancel, finalize's kill-all.
+# physarum sandbox helper, part 2 of 6 (processes): exec, cancel, finalize's kill-all.
 
 
 def oom_kills():
@@ -43,10 +43,61 @@ def group_alive(pgid):
     return False
 
 
+# Disk: the storage driver here (overlay2 on ext4) cannot cap a container's writable layer, so the
+# helper does. Each agent process may write no file past the limit (RLIMIT_FSIZE: SIGXFSZ), and a
+# watchdog sums what the agent's writable paths hold while its processes live, killing them all
+# once the total passes the limit. The host reports either as a `disk_limit` failure of the agent.
+DISK_LIMIT = int(os.environ.get('PHYSARUM_DISK_LIMIT') or 0)
+DISK = {'exceeded': None}
+
+
+def disk_roots():
+    extra = json.loads(os.environ.get('PHYSARUM_STATE_PATHS') or '[]')
+    roots = [WORKDIR, AGENT_HOME, '/tmp', '/var/tmp', '/run/lock'] + extra
+    return sorted({os.path.normpath(r) for r in roots if r not in ('', '/') and os.path.isdir(r)})
+
+
+def disk_usage(roots):
+    seen, total = set(), 0
+    for root in roots:
+        for path in walk(root):
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_blocks * 512
+    return total
+
+
+def watch_disk():
+    as_agent()  # walk with the agent's eyes: what it cannot list, it could not have written
+    roots, interval = disk_roots(), 0.25
+    while True:
+        time.sleep(interval)
+        if not live_pids((1, os.getpid())):
+            continue
+        started = time.monotonic()
+        used = disk_usage(roots)
+        # A big tree costs more to sum: look less often (about 5% of a core), but at least every 2 s.
+        interval = min(2.0, max(0.25, (time.monotonic() - started) * 20))
+        if used > DISK_LIMIT and DISK['exceeded'] is None:
+            DISK['exceeded'] = 'the sandbox holds %d MiB, over its %d MiB disk limit' % (used >> 20, DISK_LIMIT >> 20)
+            kill_agent_processes()
+
+
+def start_disk_watch():
+    if DISK_LIMIT > 0:
+        import resource
+        resource.setrlimit(resource.RLIMIT_FSIZE, (DISK_LIMIT, DISK_LIMIT))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the helper gets EFBIG; its children the signal
+        threading.Thread(target=watch_disk, daemon=True).start()
+
+
 def op_exec(req, rid):
     argv = req.get('argv') or ['/bin/bash', '-c', req['cmd']]
-    env = dict(os.environ)
-    env.pop('PHYSARUM_WORKDIR', None)
+    env = agent_env()
     env.update(req.get('env') or {})
     cwd = resolve(req.get('cwd') or WORKDIR)
     cap = int(req.get('maxOutputBytes') or 1 << 20)
@@ -58,7 +109,7 @@ def op_exec(req, rid):
     before = oom_kills()
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+        proc = agent_popen(argv, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
                                 start_new_session=True)
     except FileNotFoundError:
@@ -133,6 +184,9 @@ def op_exec(req, rid):
     after = oom_kills()
     killed = rc < 0
     sig = -rc if killed else None
+    disk_full = DISK['exceeded']
+    if disk_full is None and sig == signal.SIGXFSZ:
+        disk_full = 'a file passed the sandbox\'s %d MiB disk limit' % (DISK_LIMIT >> 20)
     oom = killed and sig == signal.SIGKILL and not timed_out and before is not None and after is not None and after > before
     return {
         'exitCode': 124 if timed_out else (128 + sig if killed else rc),
@@ -141,6 +195,7 @@ def op_exec(req, rid):
         'cancelled': getattr(proc, 'physarum_cancelled', False),
         'oomKilled': oom,
         'truncated': truncated,
+        'diskFull': disk_full,
         'stdout': base64.b64encode(bytes(kept['stdout'])).decode(),
         'stderr': base64.b64encode(bytes(kept['stderr'])).decode(),
         'durationMs': round((time.monotonic() - started) * 1000, 3),
@@ -170,8 +225,15 @@ def live_pids(exclude):
     return pids
 
 
-def op_kill_all(req, rid):
-    # Every process but init and this helper: background jobs, daemons, setsid escapes.
+def describe_pid(pid):
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as f:
+            return '%d %s' % (pid, f.read(200).replace(b'\0', b' ').decode(errors='replace').strip())
+    except OSError:
+        return str(pid)
+
+
+def kill_agent_processes():
     exclude, signalled = (1, os.getpid()), 0
     for _ in range(50):
         victims = live_pids(exclude)
@@ -184,4 +246,13 @@ def op_kill_all(req, rid):
             except (ProcessLookupError, PermissionError):
                 pass
         time.sleep(0.02)
-    return {'signalled': signalled}
+    return signalled
+
+
+def op_kill_all(req, rid):
+    # Every process but init and this helper: background jobs, daemons, setsid escapes. Then the
+    # check that only init and the helper remain: a survivor means the sandbox is not to be trusted.
+    exclude = (1, os.getpid())
+    signalled = kill_agent_processes()
+    remaining = [describe_pid(pid) for pid in live_pids(exclude)]
+    return {'signalled': signalled, 'remaining': remaining, 'helperPid': os.getpid(), 'helperUid': os.getuid()}

@@ -1,9 +1,9 @@
-# physarum sandbox helper, part 4 of 5 (snapshot): the state copy behind group forks.
+# physarum sandbox helper, part 4 of 6 (snapshot): the state copy behind group forks.
 
 
 def state_roots(extra):
     # Everywhere the (non-root) sandbox user can leave state, plus the env's extra paths.
-    home = os.environ.get('HOME') or ''
+    home = AGENT_HOME
     roots = [WORKDIR] + ([home] if home not in ('', '/') else []) + ['/tmp', '/var/tmp'] + list(extra or [])
     seen, out = set(), []
     for root in roots:
@@ -25,7 +25,7 @@ def pack(paths, skipped):
     # GNU tar where the image has it (C, several times faster than tarfile), tarfile otherwise.
     if paths and shutil.which('tar'):
         listing = b''.join(p.lstrip('/').encode() + b'\0' for p in paths)
-        r = subprocess.run(['tar', '-c', '-f', '-', '-C', '/', '--no-recursion', '--null', '-T', '-'],
+        r = agent_run(['tar', '-c', '-f', '-', '-C', '/', '--no-recursion', '--null', '-T', '-'],
                            input=listing, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         if r.returncode == 0:
             return r.stdout
@@ -46,7 +46,7 @@ def unpack(data):
         return
     if shutil.which('tar'):
         # -p keeps modes for a non-root user; GNU tar replaces (unlinks) existing files.
-        r = subprocess.run(['tar', '-x', '-p', '-f', '-', '-C', '/'], input=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        r = agent_run(['tar', '-x', '-p', '-f', '-', '-C', '/'], input=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if r.returncode != 0:
             raise OpError('os_error', 'unpacking the snapshot failed: %s' % r.stderr.decode(errors='replace')[-500:])
         return
@@ -63,10 +63,13 @@ def op_snapshot(req, rid):
     # The state of this sandbox relative to its image: every path under the state roots (so a
     # copy can delete what is gone) and an archive of what changed since the helper started.
     # ctime cannot be set by user code, so "ctime after start" is exactly "touched in this sandbox".
-    roots = state_roots(req.get('extra'))
+    only = req.get('only')
+    # `only` (a verification room): just these paths, files or directories, and a symlink among
+    # them is carried as a link, never followed into what it points at.
+    roots = [os.path.normpath(resolve(p)) for p in only if os.path.lexists(resolve(p))] if only is not None else state_roots(req.get('extra'))
     manifest, changed, skipped = [], [], []
     for root in roots:
-        for path in walk(root):
+        for path in ([root] if os.path.islink(root) else walk(root)):
             try:
                 st = os.lstat(path)
             except OSError:
@@ -74,7 +77,7 @@ def op_snapshot(req, rid):
             manifest.append(path)
             # Only what this user owns: it could not have changed the rest (a root-owned /tmp whose
             # entries changed is not ours to chmod in the copies).
-            if st.st_ctime_ns >= STARTED_NS and st.st_uid == UID and kind_of(st.st_mode) != 'other':
+            if st.st_ctime_ns >= STARTED_NS and st.st_uid == AGENT_UID and kind_of(st.st_mode) != 'other':
                 changed.append(path)
     data = pack(changed, skipped)
     for i in range(0, len(data), 1 << 20):
@@ -100,8 +103,13 @@ def op_restore(req, rid):
     # snapshot does not have, then unpack what it changed.
     keep = set(req.get('manifest') or [])
     try:
+        for root in req.get('only') or []:
+            # A named path the prepared sandbox no longer has (the agent deleted it) goes here too.
+            root = os.path.normpath(resolve(root))
+            if root not in keep and os.path.lexists(root):
+                remove_tree(root)
         for root in req.get('roots') or []:
-            if not os.path.isdir(root):
+            if not os.path.isdir(root) or os.path.islink(root):
                 continue
             for directory, dirs, files in os.walk(root, topdown=True):
                 for name in list(dirs):

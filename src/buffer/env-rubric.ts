@@ -6,6 +6,7 @@
  * `state` and `steps`, and no sandbox. Rubrics that need a live sandbox cannot be re-scored
  * offline (they throw, and the sample becomes verifier_error). Group functions are not applied.
  */
+import { VerifierError } from '../env/errors.ts';
 import { scoreEpisode, type Rubric } from '../env/rubric.ts';
 import type { Message } from '../env/types.ts';
 import type { Sample } from '../protocol/sample.ts';
@@ -31,6 +32,7 @@ export function sampleRubricFromEnv<TTask = any>(r: Rubric<TTask, any>, options:
       role: sample.agent,
       status: sample.status,
       sandbox: undefined,
+      verificationRoom: () => Promise.reject(new VerifierError('verificationRoom', 'rescoring a stored sample has no sandbox to verify in')),
       signal,
     });
   };

@@ -13,7 +13,13 @@
 import { isInfrastructureFailure, type Sample } from '../protocol/sample.ts';
 
 export type NormalizationMethod = 'grpo' | 'dr_grpo' | 'reinforce_pp_baseline' | 'none';
-export type Exclusion = 'aborted' | 'infrastructure' | 'reward_null' | 'stale';
+export type Exclusion = 'aborted' | 'infrastructure' | 'reward_null' | 'reward_out_of_range' | 'stale';
+
+/**
+ * Past this magnitude a reward is excluded (`reward_out_of_range`), not normalized: squares of
+ * rewards like ±1e308 overflow the std to Infinity and would silently give the group advantage 0.
+ */
+export const MAX_ABS_REWARD = 1e12;
 
 export interface GroupFilters {
   /** Drop groups whose trainable rewards are all equal (slime's check_reward_nonzero_std). */
@@ -31,6 +37,7 @@ export function exclusionOf(sample: Pick<Sample, 'status' | 'reward'>): Exclusio
   if (sample.status === 'aborted') return 'aborted';
   if (isInfrastructureFailure(sample.status)) return 'infrastructure';
   if (sample.reward === null) return 'reward_null';
+  if (!(Math.abs(sample.reward) <= MAX_ABS_REWARD)) return 'reward_out_of_range';
   return null;
 }
 

@@ -28,6 +28,8 @@ export interface BufferServerOptions {
   token?: string;
   /** Largest accepted request body (default 256 MiB). */
   maxBodyBytes?: number;
+  /** Bytes of request bodies held at once over all requests (default 512 MiB); past it: 503, retryable. */
+  maxInFlightBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -64,20 +66,72 @@ function authorized(req: IncomingMessage, token: string | undefined): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-async function readJson(req: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+/** JSON nested deeper than this is refused (400): deeper input only overflows stacks further on. */
+const MAX_JSON_DEPTH = 64;
+
+/** Bodies held at once over every request, so concurrent large posts cannot exhaust memory. */
+class InFlight {
+  bytes = 0;
+  constructor(readonly limit: number) {}
+}
+
+async function readJson(req: IncomingMessage, limit: number, inFlight: InFlight): Promise<Record<string, unknown>> {
+  // A browser page may POST text/plain cross-origin without asking first; JSON must say it is JSON.
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, `request bodies must be application/json, got '${type || 'none'}'`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new HttpError(413, `request body is over ${limit} bytes (maxBodyBytes)`);
-    chunks.push(chunk);
-  }
   try {
-    const value = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInputError('expected a JSON object');
-    return value as Record<string, unknown>;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      inFlight.bytes += chunk.length;
+      if (size > limit) throw new HttpError(413, `request body is over ${limit} bytes (maxBodyBytes)`);
+      if (inFlight.bytes > inFlight.limit) throw new HttpError(503, `the server holds over ${inFlight.limit} bytes of request bodies (maxInFlightBytes); retry later`);
+      chunks.push(chunk);
+    }
+  } finally {
+    inFlight.bytes -= size;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('expected a JSON object');
   } catch (cause) {
     throw new HttpError(400, `request body is not a JSON object: ${(cause as Error).message}`);
+  }
+  if (depthOver(value, MAX_JSON_DEPTH)) throw new HttpError(400, `request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  return value as Record<string, unknown>;
+}
+
+/** Whether `value` nests deeper than `max` (iterative: deep input must not overflow this either). */
+function depthOver(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** A query parameter that must be a non-negative integer when present. */
+function queryInt(q: URLSearchParams, key: string): number | undefined {
+  const text = q.get(key);
+  if (text === null) return undefined;
+  if (!/^\d{1,9}$/.test(text)) throw new InvalidInputError(`query parameter ${key} must be a non-negative integer, got '${text.slice(0, 40)}'`);
+  return Number(text);
+}
+
+/** A request from a web page on another origin (browsers always send Origin; our clients do not). */
+function foreignOrigin(req: IncomingMessage): string | undefined {
+  const origin = req.headers.origin;
+  if (origin === undefined) return undefined;
+  try {
+    const host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+    return LOOPBACK.has(host) ? undefined : origin;
+  } catch {
+    return origin;
   }
 }
 
@@ -90,6 +144,7 @@ function int(body: Record<string, unknown>, key: string, optional = false): numb
 
 export async function startBufferServer(buffer: DataBuffer, options: BufferServerOptions = {}): Promise<BufferServer> {
   const { host = '127.0.0.1', port = 0, token, maxBodyBytes = 256 * 1024 * 1024 } = options;
+  const inFlight = new InFlight(options.maxInFlightBytes ?? 512 * 1024 * 1024);
   if (!LOOPBACK.has(host) && !token) throw new InvalidInputError(`serving the buffer on ${host} needs a token (BufferServerOptions.token): only loopback may go without`);
   if (token !== undefined && token.length < 16) throw new InvalidInputError('the buffer server token must be at least 16 characters');
 
@@ -102,8 +157,8 @@ export async function startBufferServer(buffer: DataBuffer, options: BufferServe
       return buffer.groups({
         state: (q.get('state') as GroupState | null) ?? undefined,
         status: q.get('status') ?? undefined,
-        step: q.has('step') ? Number(q.get('step')) : undefined,
-        limit: q.has('limit') ? Number(q.get('limit')) : 100,
+        step: queryInt(q, 'step'),
+        limit: queryInt(q, 'limit') ?? 100,
       });
     },
     'POST /ingest': (b) => {
@@ -131,13 +186,15 @@ export async function startBufferServer(buffer: DataBuffer, options: BufferServe
       const url = new URL(req.url ?? '/', 'http://buffer');
       try {
         if (!authorized(req, token)) throw new HttpError(401, 'missing or wrong bearer token: clients other than loopback must send Authorization: Bearer <token>');
+        const origin = foreignOrigin(req);
+        if (origin !== undefined) throw new HttpError(403, `requests from web pages (Origin ${origin.slice(0, 100)}) are refused`);
         const step = /^\/steps\/(\d+)$/.exec(url.pathname);
         let result: unknown;
         if (req.method === 'GET' && step) result = takenBatchJson(buffer.stepBatch(Number(step[1])));
         else {
           const route = routes[`${req.method} ${url.pathname}`];
           if (!route) throw new HttpError(404, `no route ${req.method} ${url.pathname}`);
-          result = await route(req.method === 'POST' ? await readJson(req, maxBodyBytes) : {}, url, res);
+          result = await route(req.method === 'POST' ? await readJson(req, maxBodyBytes, inFlight) : {}, url, res);
         }
         if (result !== undefined) {
           const text = JSON.stringify(result);
@@ -145,9 +202,11 @@ export async function startBufferServer(buffer: DataBuffer, options: BufferServe
           res.end(text);
         }
       } catch (error) {
+        // A body refused part-way is not read to the end: close the connection after answering.
+        if (error instanceof HttpError && (error.status === 413 || error.status === 503)) res.setHeader('connection', 'close');
         const status = error instanceof HttpError ? error.status : PhysarumError.isInstance(error) && error.code === 'PHYSARUM_INVALID_INPUT' ? 400 : 500;
         const body = PhysarumError.isInstance(error)
-          ? { code: error.code, message: error.message, retryable: error.isRetryable }
+          ? { code: error.code, message: error.message, retryable: error.isRetryable || (error instanceof HttpError && error.status === 503) }
           : { code: 'PHYSARUM_BUFFER', message: (error as Error).message, retryable: false };
         if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: body }));
@@ -159,6 +218,10 @@ export async function startBufferServer(buffer: DataBuffer, options: BufferServe
   server.on('upgrade', (req, socket, head) => {
     if (new URL(req.url ?? '/', 'http://buffer').pathname !== '/events' || !authorized(req, token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
+      return;
+    }
+    if (foreignOrigin(req) !== undefined) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {

@@ -112,6 +112,9 @@ export interface ScoreRolesInput {
   statusReason: string | undefined;
   signal: AbortSignal;
   sandbox: unknown;
+  verificationRoom: () => Promise<any>;
+  /** The episode ended on a failure the agent caused: a rubric that cannot score the state gives 0. */
+  agentFailure?: boolean;
   tokenizer: Tokenizer;
   /** For roles that never started (reset failed): an empty runtime still yields a sample. */
   fallbackEngine: GenerateEngine;
@@ -136,12 +139,18 @@ export async function scoreRoles(input: ScoreRolesInput): Promise<Sample[]> {
       try {
         const completion = [...role.messages].reverse().find((m) => m.role === 'assistant')?.content ?? '';
         ({ reward, rewards } = await scoreEpisode(program.rubric, {
-          task: input.task, state: input.state, messages: role.messages, steps: input.steps, completion, role: name, status, sandbox: input.sandbox, signal,
+          task: input.task, state: input.state, messages: role.messages, steps: input.steps, completion, role: name, status, sandbox: input.sandbox, verificationRoom: input.verificationRoom, signal,
         }));
       } catch (error) {
-        roleStatus = statusForError(error, signal) === 'aborted' ? 'aborted' : 'verifier_error';
-        roleReason = describeError(error);
-        reward = null;
+        if (input.agentFailure && !signal.aborted) {
+          // The agent broke its own sandbox: there is no state left to score, and that is on the policy.
+          reward = 0;
+          rewards = {};
+        } else {
+          roleStatus = statusForError(error, signal) === 'aborted' ? 'aborted' : 'verifier_error';
+          roleReason = describeError(error);
+          reward = null;
+        }
       }
     }
     const fields: SampleFields = {

@@ -20,6 +20,7 @@ import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts'
 import { scoreRoles } from './episode-samples.ts';
 import { checkSnapshot, EPISODE_SNAPSHOT_VERSION, type EpisodeSnapshot } from './episode-snapshot.ts';
 import { describeError, statusForError } from '../protocol/failure-status.ts';
+import { finalizeSandbox, isAgentCaused, VerificationRooms } from './episode-sandbox.ts';
 import { createLedger, restoreLedger } from './ledger-factory.ts';
 import type { SandboxLease, SandboxLeases } from './sandbox-lease.ts';
 import { anyOf, checkStop, stepCountIs, type StopDecision } from './stop.ts';
@@ -152,6 +153,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   };
 
   let lease: SandboxLease | undefined;
+  let agentFailure = false;
   try {
     // An episode aborted before it began costs nothing: no sandbox, no render (resume = start over).
     throwIfAborted(signal);
@@ -214,8 +216,31 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     } else {
       status = statusForError(error, signal);
       statusReason = status === 'aborted' ? describeError(signal.reason ?? error) : describeError(error);
+      if (isAgentCaused(error) && status === 'truncated') {
+        agentFailure = true;
+        statusReason = `the agent's own doing: ${statusReason}`;
+      }
     }
   }
+
+  // Reward code runs after the agent's processes are stopped (a background job cannot change the
+  // state under the rubric). A sandbox that cannot be finalized is not trusted for scoring.
+  if ((status === 'completed' || status === 'truncated') && ctx.sandbox !== undefined) {
+    try {
+      await finalizeSandbox(ctx.sandbox, signal);
+    } catch (error) {
+      // After a failure of the agent's own, a sandbox it broke cannot finalize: scored as found, or 0.
+      if (!agentFailure) {
+        status = statusForError(error, signal);
+        statusReason = describeError(error);
+        if (isAgentCaused(error) && status === 'truncated') {
+          agentFailure = true;
+          statusReason = `the agent's own doing: ${statusReason}`;
+        }
+      }
+    }
+  }
+  const rooms = new VerificationRooms(lease, signal);
 
   // Forks opened because a template rewrote history (counted, never silent), over all roles.
   metrics.forks = [...roles.values()].reduce((sum, role) => sum + (role.ledger?.forkCount ?? 0), 0);
@@ -223,10 +248,13 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   try {
     samples = await scoreRoles({
       program, roles, task, state: ctx.state, steps, status, statusReason, signal, sandbox: ctx.sandbox, tokenizer: options.chat.tokenizer,
+      verificationRoom: rooms.openRoom, agentFailure,
       fallbackEngine: options.engine, opening, partial: partial && inFlight ? { role: inFlight.role, output: partial } : undefined,
       fields: { index: options.index, groupIndex: options.groupIndex, rolloutId: options.rolloutId, metadata: { metrics: { ...metrics } } },
     });
   } finally {
+    const roomFailures = await rooms.releaseAll();
+    if (roomFailures > 0) emit('sandbox_release_errors', roomFailures);
     // Released after scoring (rubrics may grade inside the sandbox). A failed release is the pool's
     // to clean up (its reaper), not a lost episode.
     await lease?.release().catch(() => emit('sandbox_release_errors', 1));

@@ -20,8 +20,14 @@ export interface RewardContext<TTask = any, TState = any, TSandbox = any> {
   role: string;
   /** `completed` or `truncated`: other statuses are never scored. */
   status: SampleStatus;
-  /** The episode's sandbox (still leased while the rubric runs), when the env declares one. */
-  sandbox: TSandbox | undefined;
+  /** The agent's sandbox, after `finalize()` (its processes stopped): its state, as the agent left it. */
+  sandbox: TSandbox;
+  /**
+   * A fresh sandbox of the task holding only the agent's changes under the spec's `verifyPaths`
+   * (nothing else the agent wrote, none of its processes): where reward code that must be trusted
+   * runs tests. Released after scoring; each call opens another one.
+   */
+  verificationRoom(): Promise<TSandbox>;
   signal: AbortSignal;
 }
 

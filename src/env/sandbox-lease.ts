@@ -18,6 +18,12 @@ export interface SandboxLease<TSandbox = unknown> {
   sandbox: TSandbox;
   /** Gives the sandbox back; called once, after scoring. */
   release(): Promise<void>;
+  /**
+   * A verification room for this lease's sandbox: a fresh sandbox of the task holding only the
+   * agent's changes (see sandboxes/verification-room.ts). Reward code opens it through
+   * `ctx.verificationRoom()`; every room is released after scoring.
+   */
+  verificationRoom?: (signal: AbortSignal) => Promise<{ sandbox: TSandbox; release(): Promise<void> }>;
 }
 
 /** Lends one sandbox per episode. A lease that fails ends the episode as `sandbox_error`. */

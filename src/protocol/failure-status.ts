@@ -11,6 +11,9 @@ import { SampleStatus } from './sample.ts';
 export function statusForError(error: unknown, signal?: AbortSignal): SampleStatus {
   if (signal?.aborted) return 'aborted';
   if (!PhysarumError.isInstance(error)) return 'env_error';
+  // A failure the agent caused itself (its command OOMed, filled the disk, hung or killed the
+  // sandbox) is the policy's doing: trainable, never excluded as infrastructure (contract 3).
+  if ((error as { agentCaused?: unknown }).agentCaused === true) return 'truncated';
   // Read through the instance's own class, so an error made by a second copy of the package
   // (whose classes are not ours) still reports the status its class declares.
   const declared = SampleStatus.safeParse((error.constructor as { sampleStatus?: unknown }).sampleStatus);

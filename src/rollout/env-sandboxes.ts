@@ -26,7 +26,15 @@ export async function envSandboxes(env: AnyEnv, options: SandboxPoolOptions = {}
   const pool = new SandboxPool(options);
   const acquire = (task: unknown, signal: AbortSignal): Promise<Sandbox> =>
     pool.acquire(parseSandboxSpec(program.sandboxFor(task) as SandboxSpec), { signal });
-  const lent = (sandbox: Sandbox): SandboxLease<Sandbox> => ({ sandbox, release: () => sandbox[Symbol.asyncDispose]() });
+  // Each lease can open verification rooms: fresh sandboxes of the task with only the agent's changes.
+  const lent = (sandbox: Sandbox): SandboxLease<Sandbox> => ({
+    sandbox,
+    release: () => sandbox[Symbol.asyncDispose](),
+    verificationRoom: async (signal) => {
+      const room = await pool.verificationRoom(sandbox, { signal });
+      return { sandbox: room, release: () => room.destroy() };
+    },
+  });
 
   /** A sandbox prepared for `task`; destroyed when the preparation fails. */
   const prepared = async (task: unknown, signal: AbortSignal): Promise<Sandbox> => {

@@ -66,7 +66,7 @@ describe('buffer server', () => {
     expect((await json(noSamples)).error.message).toMatch(/needs samples/);
     const badStep = await post(`${server.url}/take-batch`, { step: 'one', groups: 1 });
     expect((await json(badStep)).error.message).toMatch(/step must be an integer, got "one"/);
-    const notJson = await fetch(`${server.url}/ingest`, { method: 'POST', body: '{' });
+    const notJson = await fetch(`${server.url}/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
     expect(notJson.status).toBe(400);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });

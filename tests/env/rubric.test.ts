@@ -12,6 +12,7 @@ const ctx = (completion: string): RewardContext => ({
   role: 'policy',
   status: 'completed',
   sandbox: undefined,
+  verificationRoom: () => Promise.reject(new Error('no sandbox')),
   signal: new AbortController().signal,
 });
 

@@ -13,10 +13,10 @@ import { poolKey } from '../../sandboxes/spec.ts';
 describe('parseSandboxSpec', () => {
   it('fills hardened defaults', () => {
     expect(parseSandboxSpec({})).toEqual({
-      setup: [], workdir: '/workspace', network: false, readOnlyRoot: false, env: {}, user: '1000:1000', statePaths: [],
-      limits: { memoryMb: 1024, cpus: 1, pids: 256 },
+      setup: [], workdir: '/workspace', network: false, readOnlyRoot: false, env: {}, user: '1000:1000', statePaths: [], verifyPaths: [], egressAllow: [],
+      limits: { memoryMb: 1024, cpus: 1, pids: 256, diskMb: 1024 },
     });
-    expect(parseSandboxSpec({ limits: { pids: 64 } }).limits).toEqual({ memoryMb: 1024, cpus: 1, pids: 64 });
+    expect(parseSandboxSpec({ limits: { pids: 64 } }).limits).toEqual({ memoryMb: 1024, cpus: 1, pids: 64, diskMb: 1024 });
   });
 
   it('names the bad field', () => {
