@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   engine: () => import('./engine.ts'),
   model: () => import('./model.ts'),
   view: () => import('./view.ts'),
+  dashboard: () => import('./dashboard.ts'),
 };
 
 function usage(): string {
