@@ -19,7 +19,7 @@ if (!chrome.path) console.warn(`dashboard browser tests skipped: ${chrome.reason
 /** A chart's data as uPlot holds it: [steps, ...series], with series labels. */
 async function chartData(page: Page, id: string): Promise<{ labels: string[]; data: (number | null)[][] } | null> {
   return page.evaluate((chartId) => {
-    const c = (window as any).__dashboard.charts[chartId];
+    const c = (globalThis as any).__dashboard.charts[chartId];
     return c ? { labels: c.plot.series.map((s: any) => s.label), data: c.plot.data.map((d: any) => Array.from(d)) } : null;
   }, id);
 }
@@ -48,7 +48,7 @@ describe.skipIf(!chrome.path)('dashboard in Chromium', () => {
     page.on('request', (r) => requests.push(r.url()));
     try {
       await page.goto(dash.url);
-      await page.waitForFunction(() => (window as any).__dashboard?.steps === 6);
+      await page.waitForFunction(() => (globalThis as any).__dashboard?.steps === 6);
       const reward = await chartData(page, 'reward');
       expect(reward!.labels).toEqual(['step', 'reward_mean', 'reward_std', 'reward/correct']);
       expect(reward!.data[0]).toEqual([0, 1, 2, 3, 4, 5]);
@@ -89,11 +89,11 @@ describe.skipIf(!chrome.path)('dashboard in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     try {
       await page.goto(dash.url);
-      await page.waitForFunction(() => (window as any).__dashboard?.steps === 1);
+      await page.waitForFunction(() => (globalThis as any).__dashboard?.steps === 1);
       for (let step = 1; step < run.metrics.length; step++) {
         appendLines(runPaths(live).metrics, [run.metrics[step]]);
         appendLines(runPaths(live).evals, run.evals.filter((e) => e.step === step));
-        await page.waitForFunction((n) => (window as any).__dashboard.steps === n, step + 1);
+        await page.waitForFunction((n) => (globalThis as any).__dashboard.steps === n, step + 1);
         const steps = (await chartData(page, 'time'))!.data[0];
         expect(steps).toEqual(Array.from({ length: step + 1 }, (_, k) => k));
         if (step === 3) await page.screenshot({ path: path.join(OUT, 'live-step-3.png'), fullPage: true });

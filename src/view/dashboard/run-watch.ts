@@ -1,9 +1,10 @@
 /**
  * Follows a run directory: the new lines of metrics.jsonl and eval.jsonl, reduced to what the
- * page draws (numbers only, 4 significant digits), so a 1,000-step run stays well under 2 MB on
+ * page draws (charted keys only, 4 significant digits), so a 1,000-step run stays well under 2 MB on
  * the wire. Polls the files' sizes: cheap, and works where file events do not (network mounts).
  */
 import { runPaths } from '../../driver/run-dir.ts';
+import { CHARTS } from './charts.ts';
 import { JsonlTail } from './jsonl-tail.ts';
 
 /** One step (or eval) as the page gets it: `step` plus numeric fields. */
@@ -18,11 +19,15 @@ export interface RunUpdate {
 
 const precise = (x: number): number => (Number.isInteger(x) ? x : Number(x.toPrecision(4)));
 
-/** Keeps the numeric fields of a line; a line without a numeric step is not a point. */
+const CHARTED = new Set(['step', ...CHARTS.flatMap((c) => c.keys)]);
+const CHARTED_PREFIXES = CHARTS.flatMap((c) => c.prefixes ?? []);
+const charted = (key: string): boolean => CHARTED.has(key) || CHARTED_PREFIXES.some((p) => key.startsWith(p));
+
+/** Keeps the numeric fields a chart draws; a line without a numeric step is not a point. */
 export function toPoint(record: Record<string, unknown>): PointRecord | undefined {
   if (typeof record.step !== 'number') return undefined;
   const out: PointRecord = {};
-  for (const [key, value] of Object.entries(record)) if (typeof value === 'number' && Number.isFinite(value)) out[key] = precise(value);
+  for (const [key, value] of Object.entries(record)) if (charted(key) && typeof value === 'number' && Number.isFinite(value)) out[key] = precise(value);
   return out;
 }
 
