@@ -74,6 +74,11 @@ describe('dashboard server', () => {
     const rewards = cards(low).map((c) => Number(/<em>reward<\/em> ([^<]*)</.exec(c)![1]));
     expect(rewards.length).toBe(8);
     expect(rewards).toEqual([...rewards].sort((a, b) => a - b));
+    const pairs = await (await fetch(dash.url + 'step/1?layout=pairs&sort=reward-desc')).text();
+    expect(pairs).toContain('grid-template-columns:repeat(2');
+    expect(pairs).toContain('<b>two side by side</b>');
+    expect(pairs).toContain('href="/step/1?sort=reward-desc"'); // back to one per row, the order kept
+    expect(pairs).toContain('href="/#step=1"');
     const missing = await fetch(dash.url + 'step/99');
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain('step 99 has not been taken');
@@ -98,6 +103,8 @@ describe('dashboard token', () => {
       expect(dash.token).toMatch(/^[\w-]{20,}$/);
       const base = dash.url.replace('0.0.0.0', '127.0.0.1');
       expect((await fetch(base)).status).toBe(200);
+      const step = await (await fetch(base.replace('/?', '/step/0?'))).text();
+      expect(step).toContain(`href="/step/0?sort=reward-asc&amp;token=${dash.token}"`); // links keep the token
       const bare = base.replace(/\?token=.*$/, '');
       expect((await fetch(bare)).status).toBe(403);
       expect((await fetch(bare + '?token=wrong')).status).toBe(403);

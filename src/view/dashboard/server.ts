@@ -100,7 +100,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       const sortParam = url.searchParams.get('sort');
       const sort: StepSort = sortParam === 'reward-asc' || sortParam === 'reward-desc' ? sortParam : 'group';
       try {
-        const html = renderStepTrace(n, steps.samples(n), { sort, query, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) });
+        const layout = url.searchParams.get('layout') === 'pairs' ? 'pairs' : 'list';
+        const html = renderStepTrace(n, steps.samples(n), { sort, layout, query, ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}) });
         return send(res, 200, 'text/html; charset=utf-8', html);
       } catch (error) {
         if (!PhysarumError.isInstance(error)) throw error;
