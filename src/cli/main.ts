@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   model: () => import('./model.ts'),
   view: () => import('./view.ts'),
   'init-env': () => import('./init-env.ts'),
+  dashboard: () => import('./dashboard.ts'),
 };
 
 function usage(): string {

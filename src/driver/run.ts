@@ -27,6 +27,7 @@ import { jsonlWriter, prepareRunDir, runPaths } from './run-dir.ts';
 import { runSftLoop } from './sft-loop.ts';
 import { parseConversation } from './sft-samples.ts';
 import { formatStepLine } from './step-metrics.ts';
+import { TIMELINE_FILE, timelineWriter } from './timeline.ts';
 import { workerInitConfig, type TrainerPort } from './trainer-port.ts';
 
 export interface WorkerHandle {
@@ -107,6 +108,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
 
     const writeMetrics = jsonlWriter(paths.metrics);
     const writeEval = jsonlWriter(paths.evals);
+    const writeTimeline = timelineWriter(path.join(paths.root, TIMELINE_FILE), { resume: options.resume ?? false });
     let firstEval: EvalResult | undefined;
     let lastEval: EvalResult | undefined;
     const onMetrics = (line: Record<string, number | string>): void => {
@@ -117,6 +119,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         log(`eval after ${Number(line.step) + 1} steps (v${line.weight_version}): ${formatEval(line)}`);
       } else {
         writeMetrics(line);
+        writeTimeline(line);
         log(formatStepLine(line, recipe.train.steps));
       }
     };

@@ -1,0 +1,67 @@
+/**
+ * The run's timeline in Chrome trace-event format (opens in Perfetto or chrome://tracing):
+ * <run-dir>/timeline.json gets, per step, the step as one span and its phases (waiting for the
+ * rollout, take, train, export, weight-sync pause, eval, save) as spans under it, laid end to end
+ * in the order the loop runs them and ending when the metrics line is written. The file is the
+ * format's JSON array form, appended one event per line: the closing `]` is optional in that form,
+ * so a killed run leaves a file the viewers still open.
+ */
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+
+export const TIMELINE_FILE = 'timeline.json';
+
+/** In loop order (see loop.ts): a phase starts when the one before it ends. */
+const PHASES = ['rollout', 'take', 'train', 'export', 'sync', 'eval', 'save'] as const;
+const PID = 1;
+const STEP_TID = 1;
+const PHASE_TID = 2;
+
+export interface TraceEvent {
+  name: string;
+  cat?: string;
+  ph: 'X' | 'M';
+  /** Microseconds. */
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: Record<string, unknown>;
+}
+
+export function timelineMetadata(): TraceEvent[] {
+  return [
+    { name: 'process_name', ph: 'M', ts: 0, pid: PID, tid: STEP_TID, args: { name: 'physarum train' } },
+    { name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: STEP_TID, args: { name: 'step' } },
+    { name: 'thread_name', ph: 'M', ts: 0, pid: PID, tid: PHASE_TID, args: { name: 'phases' } },
+  ];
+}
+
+const seconds = (line: Record<string, number | string>, key: string): number => {
+  const v = line[key];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0;
+};
+
+/** One step's spans from its metrics line (`time/*` in seconds), the step ending at `endMs` (epoch ms). */
+export function stepTraceEvents(line: Record<string, number | string>, endMs: number): TraceEvent[] {
+  const phases = PHASES.map((name) => ({ name, dur: seconds(line, `time/${name}`) * 1e6 }));
+  const total = Math.max(seconds(line, 'time/step') * 1e6, phases.reduce((a, p) => a + p.dur, 0));
+  const start = Math.round(endMs * 1000 - total);
+  const step = Number(line.step);
+  const events: TraceEvent[] = [
+    { name: `step ${step}`, cat: 'step', ph: 'X', ts: start, dur: Math.round(total), pid: PID, tid: STEP_TID, args: { step, mode: line.mode, weight_version: line.weight_version } },
+  ];
+  let at = start;
+  for (const p of phases) {
+    if (p.dur === 0) continue;
+    events.push({ name: p.name, cat: 'phase', ph: 'X', ts: at, dur: Math.round(p.dur), pid: PID, tid: PHASE_TID, args: { step } });
+    at += Math.round(p.dur);
+  }
+  return events;
+}
+
+/** Appends each step's spans; starts the file over unless resuming a run that has one. */
+export function timelineWriter(file: string, options: { resume: boolean }): (line: Record<string, number | string>, endMs?: number) => void {
+  const line = (e: TraceEvent): string => `${JSON.stringify(e)},\n`;
+  if (!options.resume || !existsSync(file)) writeFileSync(file, `[\n${timelineMetadata().map(line).join('')}`);
+  return (metrics, endMs = Date.now()) => appendFileSync(file, stepTraceEvents(metrics, endMs).map(line).join(''));
+}
