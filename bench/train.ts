@@ -50,7 +50,7 @@ export default async function main(argv: string[]): Promise<void> {
   const steps = Number(values.steps);
   const work = mkdtempSync(path.join(tmpdir(), 'bench-train-'));
   const script = path.join(work, 'script.json');
-  writeFileSync(script, JSON.stringify({ episodes: [{ match: '', turns: ['7'] }] }));
+  writeFileSync(script, JSON.stringify({ episodes: [{ task: '=', turns: ['7'] }] }));
   const { initTinyModel } = await import('../src/engine/embedded/tiny-model.ts');
   const model = await initTinyModel({ out: path.join(work, 'model'), layers: 2, hidden: 128, tokenizer: 'bytes', seed: 0 });
   let latencyMs = values['latency-ms'] === undefined ? undefined : Number(values['latency-ms']);

@@ -18,6 +18,6 @@ describe('public seam', () => {
 
   it("serves the test doubles from 'physarum/test'", () => {
     expect(typeof testing.startScriptedServer).toBe('function');
-    expect(testing.ScriptedPolicy.parse({ episodes: [{ match: '', turns: ['hi'] }] }).episodes).toHaveLength(1);
+    expect(testing.ScriptedPolicy.parse({ episodes: [{ task: 'x', turns: ['hi'] }] }).episodes).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { AbortedError, throwIfAborted } from '../protocol/errors.ts';
 import { statusForError } from '../protocol/failure-status.ts';
+import { isAgentCaused } from './episode-sandbox.ts';
 import { ToolTimeoutError } from './errors.ts';
 import type { ToolContext, ToolResult, ToolSet } from './tool.ts';
 import type { AssistantReply, Message } from './types.ts';
@@ -22,9 +23,11 @@ function toolMessage(toolCallId: string, name: string, content: string): Message
   return { role: 'tool', content, toolCallId, name };
 }
 
+// A failure of the sandbox ends the episode, whoever caused it: an infrastructure failure is
+// `sandbox_error`, one the agent caused (OOM, disk, killed helper) keeps its penalty as `truncated`.
 function isFatal(error: unknown): boolean {
   const status = statusForError(error);
-  return status === 'sandbox_error' || status === 'aborted';
+  return status === 'sandbox_error' || status === 'aborted' || isAgentCaused(error);
 }
 
 /** Runs `execute` under the tool's timeout; rejects with ToolTimeoutError even if the tool ignores its signal. */

@@ -25,7 +25,7 @@ beforeAll(() => {
   writeFileSync(path.join(modelDir, 'config.json'), '{}');
   script = path.join(modelDir, 'script.json');
   // One reply for every prompt: right for the pairs that sum to 7, wrong otherwise.
-  writeFileSync(script, JSON.stringify({ episodes: [{ match: '', turns: ['7'] }] }));
+  writeFileSync(script, JSON.stringify({ episodes: [{ task: '=', turns: ['7'] }] }));
 });
 
 function recipe(overrides: Record<string, unknown> = {}, train: Record<string, unknown> = {}) {

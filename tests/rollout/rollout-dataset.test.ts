@@ -1,7 +1,7 @@
 // One pass over a dataset through the manager: every group reaches onGroup (failed ones kept), the
 // `episode` budget bounds the episodes in flight, and an interrupt still reports what was done.
 import { describe, expect, it } from 'vitest';
-import { PhysarumError } from '../../src/protocol/errors.ts';
+import { SandboxError } from '../../sandboxes/errors.ts';
 import type { Sample } from '../../src/protocol/sample.ts';
 import { perSampleGenerate } from '../../src/rollout/per-sample-generate.ts';
 import { rolloutDataset } from '../../src/rollout/rollout-dataset.ts';
@@ -19,7 +19,7 @@ describe('rolloutDataset', () => {
         peak = Math.max(peak, active);
         await tick(2);
         active--;
-        if (ctx.groupIndex === 2 && ctx.slot === 0) throw new PhysarumError('PHYSARUM_SANDBOX', 'container gone');
+        if (ctx.groupIndex === 2 && ctx.slot === 0) throw new SandboxError('sandbox_died', 'container gone');
         return makeSample({ ...slotIds(ctx), reward: ctx.slot, turns: 2 });
       }),
     );

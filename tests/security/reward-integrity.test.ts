@@ -79,7 +79,7 @@ describe('reward code sees only what the agent did, where it cannot interfere', 
     const down = new SandboxPool({ docker: new Docker({ socketPath: '/nonexistent/docker.sock' }), reapIntervalMs: 0, createRetries: 0 });
     const { samples } = await episode('honest', down);
     expect(samples[0]).toMatchObject({ status: 'sandbox_error', reward: null });
-    expect(samples[0]!.statusReason).toMatch(/ENGINE_UNAVAILABLE/);
+    expect(samples[0]!.statusReason).toMatch(/DOCKER_UNAVAILABLE/);
     await down.close();
   });
 });

@@ -21,8 +21,11 @@ import { InvalidInputError } from '../../protocol/errors.ts';
 import { parseTurnRid } from '../../protocol/turn-rid.ts';
 
 export const ScriptedEpisode = z.strictObject({
-  /** Text that identifies the task in the role's first prompt (case-sensitive substring; first matching entry wins). */
-  task: z.string().min(1),
+  /**
+   * Text that identifies the task in the role's first prompt (case-sensitive substring; first
+   * matching entry wins). '' matches every task: a catch-all entry, listed last.
+   */
+  task: z.string(),
   /** The role these turns belong to (multi-agent envs); omitted = any role. */
   role: z.string().min(1).optional(),
   /** Assistant replies in order: turn i of the role gets `turns[i]`. */
