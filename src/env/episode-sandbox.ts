@@ -4,15 +4,11 @@
  * fresh sandboxes with only the agent's changes — released after scoring. The sandbox is the
  * env's own type, so it is reached by shape here (src/env does not import sandboxes/).
  */
-import { PhysarumError } from '../protocol/errors.ts';
 import { VerifierError } from './errors.ts';
 import type { SandboxLease } from './sandbox-lease.ts';
 
 
-/** A failure the agent itself caused (its command OOMed, filled the disk, hung or killed the sandbox). */
-export function isAgentCaused(error: unknown): boolean {
-  return PhysarumError.isInstance(error) && (error as { agentCaused?: unknown }).agentCaused === true;
-}
+export { isAgentCaused } from '../protocol/failure-status.ts';
 
 /** Stops every process the agent left running, when the sandbox can (`finalize()`). */
 export async function finalizeSandbox(sandbox: unknown, signal: AbortSignal): Promise<void> {

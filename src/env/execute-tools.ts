@@ -5,8 +5,7 @@
  * abort, a tool timeout (`ToolTimeoutError`) and failures whose status is `sandbox_error` or `aborted`.
  */
 import { AbortedError, throwIfAborted } from '../protocol/errors.ts';
-import { statusForError } from '../protocol/failure-status.ts';
-import { isAgentCaused } from './episode-sandbox.ts';
+import { isAgentCaused, statusForError } from '../protocol/failure-status.ts';
 import { ToolTimeoutError } from './errors.ts';
 import type { ToolContext, ToolResult, ToolSet } from './tool.ts';
 import type { AssistantReply, Message } from './types.ts';

@@ -13,11 +13,16 @@ export function statusForError(error: unknown, signal?: AbortSignal): SampleStat
   if (!PhysarumError.isInstance(error)) return 'env_error';
   // A failure the agent caused itself (its command OOMed, filled the disk, hung or killed the
   // sandbox) is the policy's doing: trainable, never excluded as infrastructure (contract 3).
-  if ((error as { agentCaused?: unknown }).agentCaused === true) return 'truncated';
+  if (isAgentCaused(error)) return 'truncated';
   // Read through the instance's own class, so an error made by a second copy of the package
   // (whose classes are not ours) still reports the status its class declares.
   const declared = SampleStatus.safeParse((error.constructor as { sampleStatus?: unknown }).sampleStatus);
   return declared.success ? declared.data : 'env_error';
+}
+
+/** A failure the agent itself caused (its command OOMed, filled the disk, hung or killed the sandbox). */
+export function isAgentCaused(error: unknown): boolean {
+  return PhysarumError.isInstance(error) && (error as { agentCaused?: unknown }).agentCaused === true;
 }
 
 /** One line for a sample's `statusReason`: the code (when there is one) and the message. */
