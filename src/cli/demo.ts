@@ -135,11 +135,14 @@ async function storeAndBatch(flags: Flags, groups: Sample[][]): Promise<void> {
 }
 
 /** The training stage (src/driver/demo-run.ts): the summary line is the demo's last line. */
-async function trainStage(): Promise<void> {
+async function trainStage(began: number): Promise<void> {
   const { runDemoTraining } = await import('../driver/demo-run.ts');
   const { startWorker } = await import('../driver/start-worker.ts');
   const r = await runDemoTraining({ root, startWorker });
-  console.log(`demo: heldout_reward_before=${r.before.toFixed(3)} heldout_reward_after=${r.after.toFixed(3)} minutes=${r.minutes.toFixed(1)}`);
+  // Minutes of the whole command (validate, rollout, buffer, then training), not the training alone.
+  const minutes = (performance.now() - began) / 60_000;
+  console.log(`\ntraining took ${r.minutes.toFixed(1)} min`);
+  console.log(`demo: heldout_reward_before=${r.before.toFixed(3)} heldout_reward_after=${r.after.toFixed(3)} minutes=${minutes.toFixed(1)}`);
 }
 
 export const command: Command = {
@@ -150,13 +153,14 @@ export const command: Command = {
       console.log(formatHelp('demo', this.summary, demoFlags));
       return 0;
     }
+    const began = performance.now();
     const flags: Flags = { 'n-samples': values['n-samples'], tasks: values.tasks, out: path.resolve(values.out) };
     mkdirSync(flags.out, { recursive: true });
     await validateWithScriptedPolicy(flags);
     const groups = await rolloutOnEmbeddedEngine(flags);
     await storeAndBatch(flags, groups);
     console.log(`\ndemo: done; samples and buffer under ${flags.out}`);
-    if (values.train) await trainStage();
+    if (values.train) await trainStage(began);
     return 0;
   },
 };

@@ -4,7 +4,7 @@
  * first step (as slime does); restores worker, buffer cursor and rollout state on `resume`; runs
  * the RL loop (sync or async) or the SFT loop; exports the final weights (HF) to <runDir>/final.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DataBuffer } from '../buffer/data-buffer.ts';
 import { loadChat, type Chat } from '../chat/chat-template.ts';
@@ -167,8 +167,13 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         { ...start, rolledThrough },
       );
     }
+    // The worker writes <dir>/weights-<version>; the run's final weights are that folder, renamed.
+    const staging = `${paths.final}.staging`;
+    rmSync(staging, { recursive: true, force: true });
+    const exported = await trainer.exportWeights({ format: 'hf', dir: staging, version: result.weightVersion });
     rmSync(paths.final, { recursive: true, force: true });
-    await trainer.exportWeights({ format: 'hf', dir: paths.final, version: result.weightVersion });
+    renameSync(exported.path, paths.final);
+    rmSync(staging, { recursive: true, force: true });
     return { ...result, runDir: paths.root, ...(firstEval ? { firstEval } : {}), ...(lastEval ? { lastEval } : {}), seconds: (performance.now() - began) / 1000 };
   } catch (error) {
     throw crashed.signal.aborted ? crashed.signal.reason : error;

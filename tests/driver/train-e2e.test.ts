@@ -54,6 +54,8 @@ describe.skipIf(!hasPython)('physarum train end to end (CPU)', () => {
     expect(sync.weightVersion).toBe(3);
     const after = await runRecipe({ recipe: parseRecipe(rawRecipe(runDir, { train: { mode: 'async', steps: 6, saveEvery: 1, seed: 7 } })), startWorker, resume: true, log: () => undefined });
     expect(after.weightVersion).toBe(6);
+    // The final weights are an HF checkpoint folder a next run (or transformers) loads as a model path.
+    for (const file of ['config.json', 'model.safetensors', 'tokenizer.json']) expect(existsSync(path.join(runDir, 'final', file)), file).toBe(true);
     const metrics = lines(path.join(runDir, 'metrics.jsonl'));
     expect(metrics.map((m) => `${m.step}:${m.mode}`)).toEqual(['0:sync', '1:sync', '2:sync', '3:async', '4:async', '5:async']);
     for (const m of metrics) {

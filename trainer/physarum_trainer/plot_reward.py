@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--title", default="held-out reward (greedy exact match)")
     parser.add_argument("--label", action="append", default=[])
     parser.add_argument("files", nargs="+")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     if args.label and len(args.label) != len(args.files):
         print("physarum plot_reward: give one --label per file", file=sys.stderr)
         return 1
