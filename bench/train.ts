@@ -52,12 +52,20 @@ export default async function main(argv: string[]): Promise<void> {
   const script = path.join(work, 'script.json');
   writeFileSync(script, JSON.stringify({ episodes: [{ task: '=', turns: ['7'] }] }));
   const { initTinyModel } = await import('../src/engine/embedded/tiny-model.ts');
-  const model = await initTinyModel({ out: path.join(work, 'model'), layers: 2, hidden: 128, tokenizer: 'bytes', seed: 0 });
+  // A model whose train step outweighs the rollout's own client CPU (both share these cores; on a
+  // cluster the engines are elsewhere), so the per-turn latency, not CPU, sets the rollout's length.
+  const model = await initTinyModel({ out: path.join(work, 'model'), layers: 4, hidden: 256, tokenizer: 'bytes', seed: 0 });
   let latencyMs = values['latency-ms'] === undefined ? undefined : Number(values['latency-ms']);
   if (latencyMs === undefined) {
-    const probe = await run('sync', 3, 0, script, model.dir);
-    latencyMs = Math.round(probe.train * 1000);
-    console.log(`calibration: train ${probe.train.toFixed(3)} s/step -> per-turn latency ${latencyMs} ms`);
+    // A step's rollout is several waves of requests (the episode budget bounds those in flight),
+    // so it takes a multiple of the per-turn latency: measure that multiple, then pick the latency
+    // that makes the rollout last as long as a train step.
+    const base = await run('sync', 3, 0, script, model.dir);
+    const probeMs = Math.max(50, Math.round(base.train * 1000));
+    const probe = await run('sync', 3, probeMs, script, model.dir);
+    const waves = Math.max(1, (probe.rollout - base.rollout) / (probeMs / 1000));
+    latencyMs = Math.max(1, Math.round(((base.train - base.rollout) / waves) * 1000));
+    console.log(`calibration: train ${base.train.toFixed(3)} s/step, rollout ${base.rollout.toFixed(3)} s at 0 ms and ${probe.rollout.toFixed(3)} s at ${probeMs} ms (${waves.toFixed(1)} waves) -> per-turn latency ${latencyMs} ms`);
   }
   const sync = await run('sync', steps, latencyMs, script, model.dir);
   console.log(`sync:  ${sync.step.toFixed(3)} s/step (rollout ${sync.rollout.toFixed(3)}, train ${sync.train.toFixed(3)}, export ${sync.export.toFixed(3)}, sync ${sync.sync.toFixed(3)})`);

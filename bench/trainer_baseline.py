@@ -1,5 +1,5 @@
 """Baseline of `bench trainer`: the same model, batch and loss in a plain in-process PyTorch loop
-(no RPC, no frame, no worker). Reads commands on stdin: `init <hf dir> <samples.json> <lr>`, then
+(no RPC, no frame, no worker; short sequences as a right-padded batch, as the worker runs them). Reads commands on stdin: `init <hf dir> <samples.json> <lr>`, then
 `steps <n>` -> prints `{"seconds": s, "tokens": t, "loss": l}` per command."""
 import json
 import sys
@@ -28,6 +28,10 @@ def main() -> None:
             batch = {
                 "tokens": tokens, "cu": cu,
                 "pos": torch.cat([torch.arange(n) for n in lengths]),
+                # Short sequences as a plain PyTorch user batches them: right-padded rows under the
+                # causal mask (each row sees only its own tokens), real positions gathered back.
+                "rows": torch.nn.utils.rnn.pad_sequence([torch.tensor(s["tokens"]) for s in samples], batch_first=True),
+                "real": torch.arange(max(lengths))[None, :] < torch.tensor(lengths)[:, None],
                 "prompt": torch.tensor([s["prompt"] for s in samples]), "resp": torch.tensor([s["response"] for s in samples]),
                 "mask": torch.tensor([m for s in samples for m in s["mask"]], dtype=torch.float32),
                 "old": torch.tensor([x for s in samples for x in s["logprobs"]], dtype=torch.float32),
@@ -39,7 +43,7 @@ def main() -> None:
             started = time.perf_counter()
             for _ in range(int(rest[0])):
                 opt.zero_grad(set_to_none=True)
-                logits = model(input_ids=b["tokens"][None], position_ids=b["pos"][None], use_cache=False).logits[0]
+                logits = model(input_ids=b["rows"], use_cache=False).logits[b["real"]]
                 logp, ent = response_logprobs(logits, b["tokens"], b["cu"], b["prompt"], b["resp"], 1.0)
                 loss, _ = compute_loss(logp, b["old"], b["adv"], b["mask"], b["resp"], cfg, entropy=ent,
                                        batch_tokens=float(b["mask"].sum()), batch_sequences=len(b["resp"]))
