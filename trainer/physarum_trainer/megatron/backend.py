@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ..backends.base import Backend, LogprobResult, RankContext
+from ..model_source import model_directory
 from ..batch import MicroBatch
 from ..errors import BackendUnavailableError, CheckpointError, InvalidInputError, TrainerError
 from ..losses import LossConfig, compute_loss, response_logprobs
@@ -83,7 +84,7 @@ class MegatronBackend(Backend):
         self.device = torch.device("cuda", torch.cuda.current_device())
         self.dtype = torch.bfloat16 if cfg.get("dtype", "bfloat16") == "bfloat16" else torch.float32
 
-        self.model_dir, self._tmp = mmodel.model_directory(cfg["model"])
+        self.model_dir, self._tmp = model_directory(cfg["model"])
         self.shape, self.hf_cfg = mmodel.shape_for(self.model_dir, self.tp)
         hf_state = mmodel.load_hf_weights(self.model_dir)
         tcfg = mmodel.transformer_config(self.shape, self.hf_cfg, self.dtype, flags["transformer"], tp=self.tp, pp=1,

@@ -7,7 +7,6 @@ BackendUnavailableError. Facts followed: reference/megatron-worker.md §1.2–1.
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -28,22 +27,6 @@ def import_megatron():
             f"megatron-core is not installed ({error}); install it or put its source on PYTHONPATH "
             "(gpu_check.py --megatron-src DIR does that), or use backend 'torch_hf'") from error
     return mc
-
-
-def model_directory(spec: dict[str, Any]) -> tuple[Path, Any]:
-    """(HF dir, temp handle to keep alive): ``{path}`` is checked; ``{tiny}`` is written by model_init."""
-    if "path" in spec:
-        root = Path(spec["path"]).expanduser()
-        if not (root / "config.json").is_file():
-            raise ModelNotFoundError(f"model.path {str(root)!r} is not an HF model directory (no config.json there)")
-        return root, None
-    from ..model_init import init_model
-
-    tiny = spec["tiny"]
-    tmp = tempfile.TemporaryDirectory(prefix="physarum-tiny-")
-    out = Path(tmp.name) / "model"
-    init_model("qwen3", tiny["layers"], tiny["hidden"], tiny.get("vocab", "bytes"), tiny.get("seed", 0), out, heads=tiny.get("heads"))
-    return out, tmp
 
 
 def load_hf_weights(model_dir: Path) -> dict[str, torch.Tensor]:

@@ -93,7 +93,7 @@ class WorkerService:
         if verb == "init" and "tiny" in args["model"]:
             # Written once, by rank 0, and read by every rank (transformers saves only on rank 0 under
             # torch.distributed); so a tiny model needs the ranks on one machine.
-            from ..backends.torch_hf.model_load import model_directory
+            from ..model_source import model_directory
 
             model_dir, self.tiny_tmp = model_directory(args["model"])
             args = {**args, "model": {"path": str(model_dir)}}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import torch
 
 from ...errors import BackendUnavailableError, InvalidInputError, ModelNotFoundError
+from ...model_source import model_directory
 
 SUPPORTED_MODEL_TYPES = ("qwen2", "qwen3", "llama")
 
@@ -44,25 +44,6 @@ def resolve_dtype(name: str | None, device: torch.device) -> torch.dtype:
     if name is None:
         return torch.bfloat16 if device.type == "cuda" else torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16}[name]
-
-
-def model_directory(spec: dict[str, Any]) -> tuple[Path, Any]:
-    """(HF dir, tmp handle): a path is checked; a tiny spec is written by model_init."""
-    if "path" in spec:
-        root = Path(spec["path"]).expanduser()
-        if not (root / "config.json").is_file():
-            raise ModelNotFoundError(f"model.path {str(root)!r} is not an HF model directory (no config.json there)")
-        return root, None
-    from ...model_init import init_model
-
-    tiny = spec["tiny"]
-    tmp = tempfile.TemporaryDirectory(prefix="physarum-tiny-")
-    out = Path(tmp.name) / "model"
-    try:
-        init_model("qwen3", tiny["layers"], tiny["hidden"], tiny.get("vocab", "bytes"), tiny.get("seed", 0), out, heads=tiny.get("heads"))
-    except ValueError as error:
-        raise InvalidInputError(f"model.tiny: {error}") from error
-    return out, tmp
 
 
 def _attention_implementation(device: torch.device) -> str:
