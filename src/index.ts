@@ -5,7 +5,7 @@
 // protocol: errors, the Sample record, SGLang's wire, the trainer-batch wire
 export { PhysarumError, InvalidInputError, AbortedError, throwIfAborted, combineSignals, describeAbortReason } from './protocol/errors.ts';
 export type { ErrorCode, PhysarumErrorOptions } from './protocol/errors.ts';
-export { statusForError, describeError } from './protocol/failure-status.ts';
+export { statusForError, describeError, isAgentCaused } from './protocol/failure-status.ts';
 export { Sample, SampleStatus, SAMPLE_SCHEMA_VERSION, TRAINABLE_STATUSES, Span, SpanKind, ToolCallRecord, ChatMessageRecord, isInfrastructureFailure, promptLength } from './protocol/sample.ts';
 export type { SampleInput } from './protocol/sample.ts';
 export { SAMPLING_PARAM_KEYS } from './protocol/sglang-types.ts';
@@ -44,7 +44,6 @@ export { runEpisode } from './env/episode.ts';
 export type { RunEpisodeOptions, EpisodeResult } from './env/episode.ts';
 export { checkSnapshot, EPISODE_SNAPSHOT_VERSION } from './env/episode-snapshot.ts';
 export type { EpisodeSnapshot } from './env/episode-snapshot.ts';
-export { isAgentCaused } from './env/episode-sandbox.ts';
 export type { EpisodeLedger, LedgerSegmentLike } from './env/ledger.ts';
 export { loadEnv } from './env/load-env.ts';
 export type { AnyEnv } from './env/load-env.ts';

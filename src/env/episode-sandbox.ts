@@ -8,7 +8,6 @@ import { VerifierError } from './errors.ts';
 import type { SandboxLease } from './sandbox-lease.ts';
 
 
-export { isAgentCaused } from '../protocol/failure-status.ts';
 
 /** Stops every process the agent left running, when the sandbox can (`finalize()`). */
 export async function finalizeSandbox(sandbox: unknown, signal: AbortSignal): Promise<void> {

@@ -6,6 +6,7 @@
  * The batch itself travels as the trainer-batch frame (src/buffer/wire.ts), never as JSON.
  */
 import { z } from 'zod';
+import type { ErrorCode } from './errors.ts';
 
 const positive = z.number().positive();
 const nonNegative = z.number().nonnegative();
@@ -198,7 +199,7 @@ export const TRAINER_ERROR_CODES = [
   'PHYSARUM_TRAINER_CHECKPOINT',
   'PHYSARUM_TRAINER_BACKEND_UNAVAILABLE',
   'PHYSARUM_TRAINER',
-] as const;
+] as const satisfies readonly ErrorCode[]; // the codes a worker may answer: a subset of the project's
 
 export const WorkerErrorBody = z.object({
   ok: z.literal(false),

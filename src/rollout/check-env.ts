@@ -12,7 +12,9 @@ import type { Env } from '../env/env.ts';
 import { EnvError } from '../env/errors.ts';
 import { parseTask } from '../env/task.ts';
 import { toolSpecs } from '../env/tool.ts';
+import type { AnyEnv } from '../env/load-env.ts';
 import { usesSandboxes, type SandboxLease, type SandboxLeases } from '../env/sandbox-lease.ts';
+import { envSandboxes } from './env-sandboxes.ts';
 
 export interface CheckEnvOptions {
   signal?: AbortSignal;
@@ -20,16 +22,14 @@ export interface CheckEnvOptions {
   sandboxes?: SandboxLeases | false;
 }
 
-/** A sandbox for one task from a pool made for the check (Docker's client loaded only here). */
-async function leaseForCheck(program: AgentProgram<any, any>, task: unknown, signal: AbortSignal): Promise<SandboxLease> {
-  const { SandboxPool, parseSandboxSpec } = await import('../../sandboxes/index.ts');
-  const pool = new SandboxPool({ reapIntervalMs: 0 });
+/** A sandbox for one task, leased as a rollout leases it (envSandboxes), from a pool made for the check. */
+async function leaseForCheck(env: AnyEnv, task: unknown, signal: AbortSignal): Promise<SandboxLease> {
+  const sandboxes = (await envSandboxes(env, { reapIntervalMs: 0 }))!;
   try {
-    const sandbox = await pool.acquire(parseSandboxSpec(program.sandboxFor(task) as never), { signal });
-    await program.setupSandbox?.(task, sandbox, signal);
-    return { sandbox, release: () => pool.close() };
+    const lease = await sandboxes.lease(signal, task);
+    return { ...lease, release: async () => (await lease.release(), await sandboxes.close()) };
   } catch (error) {
-    await pool.close();
+    await sandboxes.close();
     throw error;
   }
 }
@@ -74,7 +74,7 @@ export async function checkEnv(env: Env<any, any, any> | MultiAgentEnv<any, any,
   let lease: SandboxLease | undefined;
   if (usesSandboxes(env) && options.sandboxes !== false) {
     try {
-      lease = options.sandboxes ? await options.sandboxes.lease(signal, parsed) : await leaseForCheck(program, parsed, signal);
+      lease = options.sandboxes ? await options.sandboxes.lease(signal, parsed) : await leaseForCheck(env, parsed, signal);
     } catch (error) {
       const reason = (error as { reason?: string }).reason;
       if (reason === 'docker_unavailable') fail(`the env needs a sandbox and Docker is not reachable (${(error as Error).message}); pass { sandboxes: false } to check without one`);
