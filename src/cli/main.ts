@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ command: Command }>> = {
   view: () => import('./view.ts'),
   'init-env': () => import('./init-env.ts'),
   dashboard: () => import('./dashboard.ts'),
+  validate: () => import('./validate.ts'),
 };
 
 function usage(): string {
