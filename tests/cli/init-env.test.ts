@@ -30,6 +30,9 @@ describe('physarum init-env', () => {
     );
     expect(rollout.stdout).toContain('reward mean: 1.000 over 3 scored, 0 failed');
     expect(readFileSync(path.join(dir, 'samples.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+    // Its validate.json (a gold and a wrong answer) passes `physarum validate`, injected failures included.
+    const validate = await run(process.execPath, [path.join(repo, 'bin', 'physarum.js'), 'validate', '.', '--no-progress'], { cwd: dir });
+    expect(validate.stdout).toMatch(/^validate my-envs: ok: 3\/3 cases passed, 2\/2 injected failures typed/);
     // A type error in the folder is caught by its tsconfig (it really typechecks).
     writeFileSync(path.join(dir, 'broken.ts'), "import { ReverseEnv } from './env.ts';\nconst n: number = new ReverseEnv().maxTurns.toFixed();\nexport default n;\n");
     await expect(run(path.join(repo, 'node_modules', '.bin', 'tsc'), ['-p', dir], { cwd: dir })).rejects.toMatchObject({ stdout: expect.stringContaining('broken.ts') });
@@ -38,7 +41,7 @@ describe('physarum init-env', () => {
 });
 
 describe('--help everywhere', () => {
-  it.each(['rollout', 'demo', 'view', 'init-env', 'model init', 'engine serve', 'model', 'engine'])('physarum %s --help', async (command) => {
+  it.each(['rollout', 'demo', 'view', 'init-env', 'model init', 'engine serve', 'model', 'engine', 'validate'])('physarum %s --help', async (command) => {
     const result = await runCli([...command.split(' '), '--help']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
