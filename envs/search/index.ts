@@ -3,7 +3,7 @@
  * a fictional world (generate.ts writes them, seeded; nothing is downloaded). Tools: `search`
  * (BM25 over the corpus, MiniSearch), `open` (read an article by id) and `answer` (ends the
  * episode). The reward is exact match against the answer and its aliases; token F1 is kept as a
- * zero-weight metric (docs/customization.md, "The example envs", says why).
+ * zero-weight metric (docs/customization.md, "The search env", says why).
  */
 import { z } from 'zod';
 import { ToolEnv, hasToolCall, type EnvContext, type Message } from '../../src/index.ts';
