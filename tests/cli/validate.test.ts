@@ -1,6 +1,6 @@
 // `physarum validate` as a user runs it: the shipped envs pass (their cases and the injected
 // engine failures), and broken envs made in a temp dir fail with one clear line each.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -52,16 +52,21 @@ const goodCases = {
 afterEach(() => vi.restoreAllMocks());
 
 describe('physarum validate', () => {
-  it('passes on countdown, addition and template: every case, and the injected engine failures end as model_error', async () => {
-    const result = await runCli(['validate', 'envs/countdown', 'envs/addition', 'envs/template', '--no-progress']);
+  it('with no argument, validates every env under envs/: each passes its cases and the injected engine failures', async () => {
+    const result = await runCli(['validate', '--no-progress']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^validate countdown: ok: 5\/5 cases passed, 2\/2 injected failures typed, \d+ ms per episode$/);
-    expect(lines[1]).toMatch(/^validate addition: ok: 4\/4 cases passed, 2\/2 injected failures typed, \d+ ms per episode$/);
-    expect(lines[2]).toMatch(/^validate template: ok: 3\/3 cases passed, 2\/2 injected failures typed, \d+ ms per episode$/);
-  }, 120_000);
+    const envs = readdirSync('envs', { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    expect(lines.map((line) => line.split(':')[0])).toEqual(envs.map((name) => `validate ${name}`));
+    for (const line of lines) expect(line).toMatch(/^validate [\w-]+: ok: (\d+)\/\1 cases passed, (\d+)\/\2 injected failures typed, \d+ ms per episode$/);
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^validate countdown: ok: 5\/5 cases passed, 2\/2 injected/),
+      expect.stringMatching(/^validate addition: ok: 4\/4 cases passed, 2\/2 injected/),
+      expect.stringMatching(/^validate template: ok: 3\/3 cases passed, 2\/2 injected/),
+      expect.stringMatching(/^validate search: ok: 7\/7 cases passed, 2\/2 injected/),
+    ]));
+  }, 600_000);
 
   it('a correct env written outside the repo passes', async () => {
     const envDir = makeEnv('good', "state.answer === [...task.word].reverse().join('')", goodCases);
