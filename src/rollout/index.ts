@@ -52,3 +52,6 @@ export { openSamplesFile } from './samples-file.ts';
 export type { SamplesFile } from './samples-file.ts';
 export { formatCounts, formatReport } from './step-report.ts';
 export type { StatusCounts, StepReport } from './step-report.ts';
+export { validateEnv } from './validate/validate-env.ts';
+export type { CaseOutcome, EnvValidation, ValidateEnvOptions } from './validate/validate-env.ts';
+export { ValidateSpec, ValidateCase, CaseExpectation, loadValidateSpec } from './validate/validate-spec.ts';
