@@ -3,7 +3,7 @@
  * (its validate.json / validate.ts) through the scripted policy and the real rollout path, checks
  * the rewards, injects infrastructure failures and checks their typed statuses. With no argument,
  * every env under ./envs. Progress on stderr (a redrawn line on a TTY, a line per case elsewhere);
- * one summary line per env on stdout; each miss one line on stderr; exit 1 on any miss.
+ * one summary line per env on stdout; each miss one line on stderr; exit 1 on any miss, 130 on Ctrl-C.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -53,13 +53,24 @@ export const command: Command = {
     const chat = await loadChat(values.tokenizer);
     const progress = caseProgress(process.stderr, values.progress);
     let misses = 0;
-    for (const env of envs) {
-      const result = await validateEnv(env, { chat, onCase: progress });
-      if (values.progress && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
-      for (const line of result.misses) console.error(line);
-      console.log(formatSummary(result));
-      misses += result.misses.length;
+    // Ctrl-C stops after the episode in flight: what ran is reported, the env's run is closed, exit 130.
+    const interrupt = new AbortController();
+    const onSigint = (): void => interrupt.abort(new Error('interrupted (SIGINT)'));
+    // `on`, not `once`: a library's signal-exit hook re-raises SIGINT when it finds no other listener left.
+    process.on('SIGINT', onSigint);
+    try {
+      for (const env of envs) {
+        if (interrupt.signal.aborted) break;
+        const result = await validateEnv(env, { chat, onCase: progress, signal: interrupt.signal });
+        if (values.progress && process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+        for (const line of result.misses) console.error(line);
+        console.log(formatSummary(result));
+        misses += result.misses.length;
+      }
+    } finally {
+      process.off('SIGINT', onSigint);
     }
+    if (interrupt.signal.aborted) return 130;
     return misses === 0 ? 0 : 1;
   },
 };

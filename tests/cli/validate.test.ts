@@ -1,5 +1,7 @@
 // `physarum validate` as a user runs it: the shipped envs pass (their cases and the injected
 // engine failures), and broken envs made in a temp dir fail with one clear line each.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -103,6 +105,76 @@ describe('physarum validate', () => {
     expect(lines).toContain('validate only-gold: cases: no case expects reward 0 (a known-wrong answer)');
     expect(lines.find((l) => l.startsWith('validate malformed:'))).toMatch(/^validate malformed: env: .*validate\.json is invalid at cases\.0\.episodes: /);
     expect(lines.find((l) => l.startsWith("validate bad-task: case 'gold'"))).toMatch(/^validate bad-task: case 'gold': task \{"letters":"abc"\}: .*word/);
+  }, 60_000);
+
+  it('a two-role env: per-role rewards, one role narrowed with `role`, and the injected failure types every role', async () => {
+    const envDir = path.join(dir, 'duo');
+    mkdirSync(envDir, { recursive: true });
+    writeFileSync(path.join(envDir, 'package.json'), '{"type":"module"}\n');
+    writeFileSync(
+      path.join(envDir, 'index.ts'),
+      `import { z } from 'zod';
+import { MultiAgentEnv, type AssistantReply, type EnvContext } from '${path.join(ROOT, 'src', 'index.ts')}';
+type Task = { a: number; b: number };
+type State = { answer?: string; verdict?: string };
+type Ctx = EnvContext<Task, State>;
+class Duo extends MultiAgentEnv<Task, State> {
+  readonly taskSchema = z.object({ a: z.number(), b: z.number() });
+  readonly roles = { solver: {}, critic: {} };
+  readonly rubric = this.defineRubric({
+    rewards: {
+      right: ({ role, task, state }) => {
+        const correct = state.answer === String(task.a + task.b);
+        return role === 'solver' ? correct : (state.verdict === 'accept') === correct;
+      },
+    },
+  });
+  override createState(): State { return {}; }
+  reset({ task }: Ctx) {
+    return { solver: [{ role: 'user' as const, content: 'Add ' + task.a + ' and ' + task.b }], critic: [{ role: 'system' as const, content: 'Say accept or reject.' }] };
+  }
+  nextRole(ctx: Ctx) { return ctx.steps.length === 0 ? 'solver' : ctx.steps.length === 1 ? 'critic' : undefined; }
+  step(role: string, reply: AssistantReply, ctx: Ctx) {
+    const text = reply.message.content.trim();
+    if (role === 'solver') { ctx.state.answer = text; return { messages: { critic: [{ role: 'user' as const, content: 'Answer: ' + text }] } }; }
+    ctx.state.verdict = text;
+    return {};
+  }
+}
+export default new Duo();
+`,
+    );
+    const reply = (text: string) => `<think>\n\n</think>\n\n${text}`;
+    const episodes = (answer: string, verdict: string) => [
+      { task: '', role: 'solver', turns: [reply(answer)] },
+      { task: '', role: 'critic', turns: [reply(verdict)] },
+    ];
+    writeFileSync(path.join(envDir, 'validate.json'), JSON.stringify({
+      cases: [
+        { name: 'right and accepted', task: { a: 2, b: 3 }, episodes: episodes('5', 'accept'), expect: { reward: 1 } },
+        { name: 'wrong and rejected', task: { a: 2, b: 3 }, episodes: episodes('6', 'reject'), expect: { rewards: { solver: 0, critic: 1 } } },
+        { name: 'wrong but accepted', task: { a: 2, b: 3 }, episodes: episodes('6', 'accept'), expect: { reward: 0 } },
+        { name: 'the critic alone', task: { a: 2, b: 3 }, episodes: episodes('5', 'reject'), expect: { reward: 0, role: 'critic' } },
+        { name: 'a miss names the role', task: { a: 2, b: 3 }, episodes: episodes('5', 'reject'), expect: { rewards: { solver: 1, critic: 1 } } },
+      ],
+    }));
+    const result = await runCli(['validate', envDir, '--no-progress']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`validate duo: case 'a miss names the role': task {"a":2,"b":3}: expected reward 1, got reward 0 (completed) ('critic')`);
+    // Two requests (solver, critic): the engine breaks at the critic's turn, and both roles' samples carry model_error.
+    expect(result.stdout).toMatch(/^validate duo: 1 miss: 4\/5 cases passed, 2\/2 injected failures typed, \d+ ms per episode$/);
+  }, 60_000);
+
+  it('Ctrl-C stops after the episode in flight, reports what ran and exits 130', async () => {
+    const child = spawn(process.execPath, ['bin/physarum.js', 'validate', 'envs/search', 'envs/countdown'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    // Interrupt on the first progress line: the first case has run by then.
+    child.stderr.once('data', () => child.kill('SIGINT'));
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/^validate search: /);
+    expect(stdout).not.toContain('validate countdown');
   }, 60_000);
 
   it('--help names the arguments', async () => {

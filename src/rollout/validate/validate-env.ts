@@ -43,6 +43,7 @@ export interface ValidateEnvOptions {
   chat: Chat;
   /** Each case and injected fault as it finishes (progress lines). */
   onCase?: (outcome: CaseOutcome) => void;
+  /** Stops between cases (an episode in flight ends as `aborted`); the report covers what ran. */
   signal?: AbortSignal;
 }
 
@@ -101,6 +102,7 @@ export async function validateEnv(spec: string, options: ValidateEnvOptions): Pr
     const program = asAgents(loaded);
     const runOptions = { env: loaded, chat: options.chat, sandboxes: run.sandboxes, ...(options.signal ? { signal: options.signal } : {}) };
     for (const item of cases) {
+      if (options.signal?.aborted) break;
       const label = `task ${taskLabel(item.task)}`;
       let miss: string | undefined;
       let caseRun: CaseRun | undefined;
@@ -120,6 +122,7 @@ export async function validateEnv(spec: string, options: ValidateEnvOptions): Pr
       const checks = faultChecks(gold.run.generateRequests, run.sandboxes !== undefined && usesSandboxes(loaded));
       result.faults = checks.length;
       for (const check of checks) {
+        if (options.signal?.aborted) break;
         let miss: string | undefined;
         let faultRun: CaseRun | undefined;
         try {
