@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import MiniSearch from 'minisearch';
+import { InvalidInputError } from '../../src/index.ts';
 import type { SearchDocument } from './documents.ts';
 
 export const CORPUS_FILE = path.join(import.meta.dirname, 'corpus.jsonl');
@@ -38,9 +39,14 @@ export class Corpus {
   static fromFile(file = CORPUS_FILE): Corpus {
     const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
     const docs = lines.map((line, i) => {
-      const doc = JSON.parse(line) as Partial<SearchDocument>;
-      if (typeof doc.id !== 'string' || typeof doc.title !== 'string' || typeof doc.text !== 'string')
-        throw new Error(`${file} line ${i + 1}: a document needs string id, title and text`);
+      let doc: Partial<SearchDocument>;
+      try {
+        doc = JSON.parse(line) as Partial<SearchDocument>;
+      } catch (error) {
+        throw new InvalidInputError(`${file} line ${i + 1}: not JSON (${(error as Error).message})`, { cause: error });
+      }
+      if (typeof doc?.id !== 'string' || typeof doc.title !== 'string' || typeof doc.text !== 'string')
+        throw new InvalidInputError(`${file} line ${i + 1}: a document needs string id, title and text`);
       return doc as SearchDocument;
     });
     return new Corpus(docs);

@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { InvalidInputError } from '../../src/index.ts';
 import { writeDocuments, type SearchDocument } from './documents.ts';
 import { candidateQuestions, needsBothDocuments } from './questions.ts';
 import type { SearchTask } from './task.ts';
@@ -26,7 +27,7 @@ export function generate(seed: number, trainCount: number, heldOutCount: number)
   const documents = writeDocuments(world, seed);
   const byId = new Map(documents.map((doc) => [doc.id, doc]));
   const kept = candidateQuestions(world).filter((draft) => needsBothDocuments(draft, byId));
-  if (kept.length < trainCount + heldOutCount) throw new Error(`only ${kept.length} two-hop questions; asked for ${trainCount + heldOutCount}`);
+  if (kept.length < trainCount + heldOutCount) throw new InvalidInputError(`--train + --held-out: the world has only ${kept.length} two-hop questions, asked for ${trainCount + heldOutCount}`);
   const chosen = new Draw(seed + 1).shuffle(kept).slice(0, trainCount + heldOutCount);
   const tasks = chosen.map((draft, i): SearchTask => ({ id: `q${String(i + 1).padStart(4, '0')}`, ...draft }));
   return { documents, train: tasks.slice(0, trainCount), heldOut: tasks.slice(trainCount) };

@@ -1,7 +1,7 @@
 // The search env: its answer scoring, its generated corpus and questions (deterministic, two-hop,
 // findable by search), its tools, and scripted episodes through `physarum rollout`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -75,6 +75,14 @@ describe('search data', () => {
 });
 
 describe('search env', () => {
+  it('a malformed corpus file is one error naming the file and the line', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'search-corpus-')), 'corpus.jsonl');
+    writeFileSync(file, '{"id":"a","title":"A","text":"A is a city."}\n{"id":"b","title":"B"}\n');
+    expect(() => Corpus.fromFile(file)).toThrow(`${file} line 2: a document needs string id, title and text`);
+    writeFileSync(file, '{"id":"a",\n');
+    expect(() => Corpus.fromFile(file)).toThrow(/line 1: not JSON/);
+  });
+
   it('passes checkEnv', async () => {
     await checkEnv(new SearchEnv(), train[0]);
   });
