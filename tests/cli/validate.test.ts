@@ -78,6 +78,24 @@ describe('physarum validate', () => {
     expect(result.stdout).toMatch(/^validate good: ok: 2\/2 cases passed, 2\/2 injected failures typed/);
   }, 60_000);
 
+  it('validate.ts: cases computed by an async default export', async () => {
+    const envDir = makeEnv('computed', "state.answer === [...task.word].reverse().join('')");
+    writeFileSync(
+      path.join(envDir, 'validate.ts'),
+      `const submit = (answer: string) => '<tool_call>\\n' + JSON.stringify({ name: 'submit', arguments: { answer } }) + '\\n</tool_call>';
+export default async () => ({
+  cases: ['level', 'stone'].flatMap((word) => [
+    { name: 'gold ' + word, task: { word }, episodes: [{ task: '', turns: [submit([...word].reverse().join(''))] }], expect: { reward: 1 } },
+    { name: 'wrong ' + word, task: { word }, episodes: [{ task: '', turns: [submit(word + 's')] }], expect: { reward: 0 } },
+  ]),
+});
+`,
+    );
+    const result = await runCli(['validate', envDir, '--no-progress']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^validate computed: ok: 4\/4 cases passed, 2\/2 injected failures typed/);
+  }, 60_000);
+
   it('a rubric that always returns 0 fails: one line with the env, the case, the task, expected and got', async () => {
     const envDir = makeEnv('zero-rubric', 'state.answer === "never"', goodCases);
     const result = await runCli(['validate', envDir, '--no-progress']);
