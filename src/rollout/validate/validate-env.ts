@@ -33,7 +33,7 @@ export interface EnvValidation {
   casesPassed: number;
   faults: number;
   faultsPassed: number;
-  /** Mean wall time of the cases' episodes. */
+  /** Median wall time of the cases' episodes (the first pays for warm-up: compiling the template, loading the env). */
   secondsPerEpisode: number | undefined;
   /** One line per miss. */
   misses: string[];
@@ -139,6 +139,10 @@ export async function validateEnv(spec: string, options: ValidateEnvOptions): Pr
   } finally {
     await run.close();
   }
-  if (seconds.length > 0) result.secondsPerEpisode = seconds.reduce((a, b) => a + b, 0) / seconds.length;
+  if (seconds.length > 0) {
+    const sorted = [...seconds].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    result.secondsPerEpisode = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  }
   return result;
 }
