@@ -27,7 +27,11 @@ export function simpleMove(card: Card, history: readonly Move[]): Move {
   return card === 'J' ? 'fold' : 'call';
 }
 
-export const reply = (thought: string, move: string): string => `<think>\n${thought}\n</think>\n\nAction: ${move}`;
+/**
+ * A reply as Qwen3 writes it with thinking on, the reasoning block left empty: the template drops
+ * past reasoning from history, so a filled one would fork the seat's sample at its next turn.
+ */
+export const reply = (thought: string, move: string): string => `<think>\n\n</think>\n\n${thought}\nAction: ${move}`;
 
 /** Each seat's scripted replies for one hand (the game is deterministic under a fixed strategy). */
 export function scriptedHand(task: KuhnTask, illegalSecondSeat: boolean): { player0: string[]; player1: string[] } {

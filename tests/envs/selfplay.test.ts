@@ -72,6 +72,7 @@ describe('selfplay episodes (scripted policy)', () => {
     let illegal = 0;
     for (const [i, task] of hands.entries()) {
       const { samples } = await runEpisode({ env, task, engine: new SglangClient(server.url), chat, rolloutId: `hand-${i}`, groupIndex: i, index: 0 });
+      expect(samples).toHaveLength(2); // one sample per seat: the scripted replies never fork
       const last = (role: string) => samples.filter((s) => s.agent === role).at(-1)!;
       const [p0, p1] = [last('player0'), last('player1')];
       expect([p0.status, p1.status]).toEqual(['completed', 'completed']);
