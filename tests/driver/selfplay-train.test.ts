@@ -3,7 +3,7 @@
  * torch_hf worker): RAE advantages and a frozen opponent from the recipe. Player 1 is played by
  * a scripted OpenAI-compatible endpoint and never trained; player 0's baseline moves every step.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,6 +38,8 @@ describe.skipIf(!hasPython)('self-play training with RAE and a frozen opponent (
       });
       const result = await runRecipe({ recipe, startWorker, log: () => undefined });
       expect(result.weightVersion).toBe(2);
+      const metrics = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+      expect(metrics.map((m) => typeof m['rae_baseline/player0'])).toEqual(['number', 'number']);
       // Advantages are computed at take time from the buffer's options, as the run opened it.
       const buffer = DataBuffer.open(path.join(runDir, 'buffer.sqlite'), { advantage: recipe.algorithm.advantage });
       try {
