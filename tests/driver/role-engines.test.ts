@@ -7,6 +7,7 @@ import { parseRecipe } from '../../src/driver/recipe-load.ts';
 import { openRoleEngines } from '../../src/driver/role-engines.ts';
 import { SglangClient } from '../../src/engine/client/sglang-client.ts';
 import { startScriptedServer, type ScriptedServer } from '../../src/engine/scripted/server.ts';
+import { withRoleOverrides } from '../../src/env/agents.ts';
 import { runEpisode } from '../../src/env/episode.ts';
 import { KuhnPokerEnv } from '../../envs/selfplay/index.ts';
 import { reply } from '../../envs/selfplay/generate.ts';
@@ -61,6 +62,13 @@ describe('per-role engines from a recipe', () => {
     } finally {
       await both.close();
     }
+  });
+
+  it('overrides merge over the env roles field by field', () => {
+    const sampling = { temperature: 0.3 };
+    const merged = withRoleOverrides({ a: { sampling }, b: {} }, { a: { trains: false } });
+    expect(merged).toEqual({ a: { sampling, trains: false }, b: {} });
+    expect(withRoleOverrides({ a: {} }, undefined)).toEqual({ a: {} });
   });
 
   it('names a role the env does not have, and refuses a trained role on its own engine', async () => {
