@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DataBuffer } from '../buffer/data-buffer.ts';
 import { loadChat, type Chat } from '../chat/chat-template.ts';
 import { initTinyModel } from '../engine/embedded/tiny-model.ts';
+import { asAgents, checkRoleNames } from '../env/agents.ts';
 import { loadEnv } from '../env/load-env.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import { abortWorkers } from '../rollout/engine-abort.ts';
@@ -188,6 +189,8 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
 
 async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer, roleEngines: RoleEngines): Promise<RolloutManager> {
   const env = await loadEnv(recipe.env);
+  // A role the env does not have is named before the first rollout, not as failed episodes.
+  if (recipe.rollout.roles) checkRoleNames(asAgents(env).roles, Object.keys(recipe.rollout.roles));
   const source = await PromptSource.fromFile(recipe.data.train, { shuffle: recipe.data.shuffle, seed: recipe.train.seed, keys: datasetKeys(recipe) });
   const r = recipe.rollout;
   return new RolloutManager({

@@ -75,12 +75,16 @@ export const POLICY_ROLE = 'policy';
  */
 export function withRoleOverrides(roles: Readonly<Record<string, AgentRole>>, overrides: Readonly<Record<string, AgentRole>> | undefined): Record<string, AgentRole> {
   if (!overrides) return { ...roles };
+  checkRoleNames(roles, Object.keys(overrides));
   const merged: Record<string, AgentRole> = { ...roles };
-  for (const [name, override] of Object.entries(overrides)) {
-    if (!(name in roles)) throw new InvalidInputError(`roles.${name}: the env has no role '${name}' (its roles: ${Object.keys(roles).join(', ')})`);
-    merged[name] = { ...roles[name], ...override };
-  }
+  for (const [name, override] of Object.entries(overrides)) merged[name] = { ...roles[name], ...override };
   return merged;
+}
+
+/** Throws, naming the first of `names` that is not one of the env's roles. */
+export function checkRoleNames(roles: Readonly<Record<string, AgentRole>>, names: readonly string[]): void {
+  const unknown = names.find((name) => !Object.hasOwn(roles, name));
+  if (unknown !== undefined) throw new InvalidInputError(`roles.${unknown}: the env has no role '${unknown}' (its roles: ${Object.keys(roles).join(', ')})`);
 }
 
 /** What the episode runner drives: a multi-agent env without its authoring helpers. */
