@@ -37,7 +37,7 @@ export { EnvError, VerifierError, ToolTimeoutError, InvalidTaskError } from './e
 export { EngineReplyError } from './env/engine-reply.ts';
 export { parseTask } from './env/task.ts';
 export type { Message, ToolCallIssue, AssistantReply, StepRecord, EnvContext, StepResult } from './env/types.ts';
-export { MultiAgentEnv, POLICY_ROLE } from './env/agents.ts';
+export { MultiAgentEnv, POLICY_ROLE, withRoleOverrides } from './env/agents.ts';
 export type { GenerateEngine, ChatClient, AgentRole, AgentsStepResult } from './env/agents.ts';
 export { chatCompletionsClient } from './env/chat-client.ts';
 export { runEpisode } from './env/episode.ts';

@@ -8,17 +8,24 @@ import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { SampleInput } from '../protocol/sample.ts';
 import { BufferError } from './errors.ts';
 import type { GroupFilters, NormalizationMethod } from './normalize.ts';
+import { raeDecay, type AdvantageEstimator, type RoleBaselines } from './role-baseline.ts';
 import { groupWriter, type GroupPayload } from './group-writer.ts';
 import { applyScoreUpdates, countGroups, findGroups, readCounters, samplesOfGroup, type GroupQuery, type ScoreUpdate } from './queries.ts';
 import { IngestClient } from './ingest-client.ts';
 import { groupKey, oldestVersion, sampleKey, type GroupState, type StoredGroup, type StoredSample } from './rows.ts';
 import { encodeSample } from './sample-codec.ts';
 import { CommitQueue, openDatabase, type Durability } from './store.ts';
-import { takeGroups, type TakeBatchOptions, type TakenBatch } from './take-batch.ts';
+import { RAE_BASELINES_KEY, takeGroups, type TakeBatchOptions, type TakenBatch } from './take-batch.ts';
 
 export interface DataBufferOptions {
-  /** Group reward normalization (default 'grpo'). */
+  /** Group reward normalization (default 'grpo'); used by the 'group' advantage estimator. */
   normalization?: NormalizationMethod;
+  /**
+   * How advantages are estimated. 'group' (default): each group's rewards normalized per role by
+   * `normalization`. 'rae': reward minus a running per-(env, role) baseline (role-baseline.ts),
+   * for self-play where one seat has an edge; `decay` defaults to 0.95.
+   */
+  advantage?: AdvantageEstimator;
   filters?: GroupFilters;
   /** Maximum weight-version lag of a sample at take time; unset means no staleness control. */
   maxWeightLag?: number;
@@ -68,6 +75,7 @@ export class DataBuffer {
   ) {
     if (options.maxWeightLag !== undefined && !(Number.isInteger(options.maxWeightLag) && options.maxWeightLag >= 0))
       throw new InvalidInputError(`maxWeightLag must be a non-negative integer, got ${String(options.maxWeightLag)}`);
+    raeDecay(options.advantage);
     this.options = { normalization: 'grpo', partialRollout: true, ...options };
     this.queue = new CommitQueue(db);
     this.writer = groupWriter(db);
@@ -197,6 +205,13 @@ export class DataBuffer {
     throwIfAborted(options.signal);
     await this.queue.write(() => applyScoreUpdates(this.db, updates));
     this.emit({ type: 'rescored', samples: updates.length });
+  }
+
+  /** The running RAE baselines per `env/role` ({} before the first RAE take). */
+  roleBaselines(): RoleBaselines {
+    this.assertOpen();
+    const row = this.sql.getKv.get(RAE_BASELINES_KEY);
+    return row === undefined ? {} : (JSON.parse(row.value) as RoleBaselines);
   }
 
   /** Durable counters: ingests, statuses, duplicates, exclusions by reason, dropped groups, staleness. */

@@ -1,6 +1,7 @@
 // The Data Buffer's public surface.
 export * from './errors.ts';
 export * from './normalize.ts';
+export * from './role-baseline.ts';
 export { DataBuffer, type DataBufferOptions, type IngestAck, type BufferEvent } from './data-buffer.ts';
 export type { GroupQuery, ScoreUpdate } from './queries.ts';
 export type { GroupState, StoredGroup, StoredSample, TrainSample } from './rows.ts';

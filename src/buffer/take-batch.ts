@@ -6,13 +6,20 @@
 import { InvalidInputError } from '../protocol/errors.ts';
 import type Database from 'better-sqlite3';
 import { exclusionOf, normalizeGroup, whitenByTokens, type Exclusion, type GroupFilters, type NormalizationMethod } from './normalize.ts';
+import { raeDecay, roleKey, updateBaselines, type AdvantageEstimator, type RoleBaselines } from './role-baseline.ts';
 import type { GroupRow, SampleRow, TrainSample } from './rows.ts';
 import { decodeStored } from './sample-codec.ts';
 
 /** What taking a batch needs of the Data Buffer (DataBuffer is one; no import back to it). */
 export interface BatchSource {
   readonly db: Database.Database;
-  readonly options: Readonly<{ maxWeightLag?: number; keepStale?: boolean; normalization?: NormalizationMethod; filters?: GroupFilters }>;
+  readonly options: Readonly<{
+    maxWeightLag?: number;
+    keepStale?: boolean;
+    normalization?: NormalizationMethod;
+    filters?: GroupFilters;
+    advantage?: AdvantageEstimator;
+  }>;
   bumpCounter(name: string, by?: number): void;
 }
 
@@ -47,6 +54,34 @@ export interface TakenBatch {
   counts: Record<string, number>;
   /** True when the step had been taken before and the same groups were returned. */
   replayed: boolean;
+  /** RAE only: the per-(env, role) baselines this batch's advantages subtract (keys `env/role`). */
+  baselines?: Record<string, number>;
+}
+
+export const RAE_BASELINES_KEY = 'rae_baselines';
+const raeStepKey = (step: number): string => `rae_baselines@step:${step}`;
+
+/**
+ * RAE over a batch whose advantages still hold each rollout's reward: update the role baselines
+ * (or, for a replayed step, read the ones it used) and subtract them. Runs inside the take's commit.
+ */
+function applyRoleBaselines(db: Database.Database, all: TrainSample[], step: number, replayed: boolean, decay: number): Record<string, number> {
+  const read = (key: string): RoleBaselines | undefined => {
+    const row = db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?').get(key);
+    return row ? (JSON.parse(row.value) as RoleBaselines) : undefined;
+  };
+  let used: RoleBaselines;
+  if (replayed) used = read(raeStepKey(step)) ?? {};
+  else {
+    const units = new Map<string, { key: string; reward: number }>();
+    for (const t of all) if (t.advantage !== null) units.set(`${t.sample.rolloutId}\0${t.sample.agent}`, { key: roleKey(t.sample), reward: t.advantage });
+    used = updateBaselines(read(RAE_BASELINES_KEY) ?? {}, [...units.values()], decay);
+    const write = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+    write.run(RAE_BASELINES_KEY, JSON.stringify(used));
+    write.run(raeStepKey(step), JSON.stringify(used));
+  }
+  for (const t of all) if (t.advantage !== null) t.advantage -= used[roleKey(t.sample)]?.value ?? 0;
+  return Object.fromEntries(Object.entries(used).map(([key, b]) => [key, b.value]));
 }
 
 function isStale(row: SampleRow, weightVersion: number, maxLag: number): boolean {
@@ -60,6 +95,7 @@ export function takeGroups(buffer: BatchSource, options: TakeBatchOptions & Repl
   if (!Number.isInteger(step) || step < 0) throw new InvalidInputError(`step must be a non-negative integer, got ${String(step)}`);
   if (!Number.isInteger(wanted) || wanted < 1) throw new InvalidInputError(`groups must be a positive integer, got ${String(wanted)}`);
   const { maxWeightLag, keepStale, normalization = 'grpo', filters } = buffer.options;
+  const decay = raeDecay(buffer.options.advantage);
   if (maxWeightLag !== undefined && options.weightVersion === undefined && !options.replayOnly)
     throw new InvalidInputError('takeBatch needs weightVersion because the buffer has maxWeightLag set');
   const db = buffer.db;
@@ -96,7 +132,8 @@ export function takeGroups(buffer: BatchSource, options: TakeBatchOptions & Repl
       }
       return own;
     });
-    const result = normalizeGroup(samples, excluded, normalization, filters);
+    // RAE: the group step only picks the trainable rollouts and their rewards; the role baseline is subtracted below.
+    const result = normalizeGroup(samples, excluded, decay === undefined ? normalization : 'none', filters);
     if (!replayed) {
       for (const reason of excluded) if (reason) count(`excluded_${reason}`);
       if (result.drop) {
@@ -122,7 +159,9 @@ export function takeGroups(buffer: BatchSource, options: TakeBatchOptions & Repl
   }
 
   const all = taken.flatMap((g) => g.samples);
-  if (normalization === 'reinforce_pp_baseline') {
+  let baselines: Record<string, number> | undefined;
+  if (decay !== undefined) baselines = applyRoleBaselines(db, all, step, replayed, decay);
+  else if (normalization === 'reinforce_pp_baseline') {
     const masked = all.map((t) => t.packed.mask.reduce((a, b) => a + b, 0));
     whitenByTokens(all.map((t) => t.advantage), masked).forEach((a, i) => (all[i]!.advantage = a));
   }
@@ -131,5 +170,5 @@ export function takeGroups(buffer: BatchSource, options: TakeBatchOptions & Repl
     count('trained_samples', samples.length);
     for (const [name, by] of Object.entries(counts)) buffer.bumpCounter(name, by);
   }
-  return { step, groups: taken, samples, excluded: all.filter((t) => t.advantage === null), counts, replayed };
+  return { step, groups: taken, samples, excluded: all.filter((t) => t.advantage === null), counts, replayed, ...(baselines ? { baselines } : {}) };
 }

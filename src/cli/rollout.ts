@@ -6,10 +6,11 @@
  * `envGroupGenerate` and a samples file as its sink. Progress goes to stderr (a bar on a TTY),
  * the report to stdout; the exit code is 1 when too many samples failed (`--fail-fraction`).
  */
+import { z } from 'zod';
 import { loadChat } from '../chat/chat-template.ts';
 import { openEngine, type OpenedEngine } from '../engine/open-engine.ts';
 import type { SamplingParams } from '../protocol/sglang-types.ts';
-import { asAgents } from '../env/agents.ts';
+import { asAgents, checkRoleNames } from '../env/agents.ts';
 import { loadEnv } from '../env/load-env.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import { envGroupGenerate } from '../rollout/env-group-generate.ts';
@@ -18,6 +19,8 @@ import { readPromptRecords } from '../rollout/prompt-source.ts';
 import { rolloutDataset } from '../rollout/rollout-dataset.ts';
 import { openSamplesFile } from '../rollout/samples-file.ts';
 import { formatReport } from '../rollout/step-report.ts';
+import { openRoleEngines, type RoleEngines } from '../driver/role-engines.ts';
+import { RoleConfig } from '../driver/recipe.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
 import type { Command } from './command.ts';
 import { progressReporter } from './progress.ts';
@@ -38,6 +41,11 @@ export const rolloutFlags = {
   'n-samples': { type: 'positive-integer', description: 'samples per task (one group per task)', default: 1 },
   concurrency: { type: 'positive-integer', description: 'episodes in flight at once', default: 32 },
   'max-turns': { type: 'positive-integer', description: "lower the env's turn limit" },
+  roles: {
+    type: 'string',
+    description: 'per-role overrides of a multi-agent env, as JSON like a recipe\'s rollout.roles: \'{"player1":{"trains":false,"engine":{"url":"http://host:30000"}}}\'',
+    valueName: 'json',
+  },
   limit: { type: 'positive-integer', description: 'use only the first N tasks' },
   temperature: { type: 'number', description: 'sampling temperature', default: 1 },
   'top-p': { type: 'number', description: 'nucleus sampling' },
@@ -66,6 +74,23 @@ export function samplingFromFlags(values: Record<string, unknown>): SamplingPara
   return sampling;
 }
 
+/** `--roles <json>`: the recipe's `rollout.roles` shape, checked, one line naming what is wrong. */
+export function parseRolesFlag(text: string | undefined): Record<string, RoleConfig> | undefined {
+  if (text === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`--roles is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = z.record(z.string(), RoleConfig).safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidInputError(`--roles: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
 export const command: Command = {
   summary: 'run an env over a dataset against an engine and write samples (jsonl)',
   async run(argv) {
@@ -79,11 +104,15 @@ export const command: Command = {
     const failFraction = values['fail-fraction'];
     if (!(failFraction > 0 && failFraction <= 1)) throw new InvalidInputError(`--fail-fraction must be in (0, 1], got ${failFraction}`);
     if (values.show < 0) throw new InvalidInputError(`--show must be 0 or more, got ${values.show}`);
+    const roleConfig = parseRolesFlag(values.roles);
     const env = await loadEnv(values.env);
+    // A role the env does not have is named now, not as a failure of every episode.
+    if (roleConfig) checkRoleNames(asAgents(env).roles, Object.keys(roleConfig));
     const records = (await readPromptRecords(values.data, { taskSchema: asAgents(env).taskSchema })).slice(0, values.limit);
     const out = openSamplesFile(values.out);
     let engine: OpenedEngine | undefined;
     let run: EnvRun | undefined;
+    let roleEngines: RoleEngines | undefined;
     const shown: Sample[] = [];
     // Ctrl-C aborts the episodes: they end as `aborted` samples (partial tokens kept), still written.
     const interrupt = new AbortController();
@@ -93,6 +122,7 @@ export const command: Command = {
       const chat = await loadChat(values.tokenizer);
       engine = await openEngine(values.engine, { tokenizer: chat.tokenizer });
       run = await openEnvRun(env, { signal: interrupt.signal });
+      roleEngines = openRoleEngines(roleConfig);
       const { sandboxes } = run;
       const nSamples = values['n-samples'];
       const { report, interrupted } = await rolloutDataset({
@@ -107,6 +137,7 @@ export const command: Command = {
         ...envGroupGenerate({
           env, engine: engine.client, chat, sampling: samplingFromFlags(values), toolCallFormat: format,
           ...(values['max-turns'] ? { maxTurns: values['max-turns'] } : {}),
+          ...(roleEngines.roles ? { roles: roleEngines.roles } : {}),
           ...(values.thinking ? {} : { templateKwargs: { enable_thinking: false } }),
           ...(sandboxes ? { sandboxes } : {}),
           onEpisode: progressReporter(process.stderr, records.length * nSamples, values.progress),
@@ -124,6 +155,7 @@ export const command: Command = {
       process.off('SIGINT', onSigint);
       out.destroy();
       await run?.close();
+      await roleEngines?.close();
       await engine?.close();
     }
   },

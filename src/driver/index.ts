@@ -1,6 +1,7 @@
 // The training driver's public API (re-exported from src/index.ts). The worker client lives in
 // trainer-client.ts / worker-process.ts; start-worker.ts is loaded only by `physarum train`.
-export { Recipe, defineRecipe, type RecipeInput, type EngineConfig } from './recipe.ts';
+export { Recipe, defineRecipe, type RecipeInput, type EngineConfig, type RoleConfig } from './recipe.ts';
+export { openRoleEngines, type RoleEngines } from './role-engines.ts';
 export { loadRecipe, parseRecipe, applyOverrides, type LoadedRecipe, type RecipeOverride } from './recipe-load.ts';
 export { dryRun, formatDryRun, workerArgv, type DryRun } from './dry-run.ts';
 export { runRecipe, type RunOptions, type RunSummary, type StartWorker, type WorkerHandle } from './run.ts';

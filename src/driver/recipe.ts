@@ -64,6 +64,28 @@ export const LossConfig = z.strictObject({
   temperature: z.number().positive().optional(),
 });
 
+/** An engine of its own for one role (a frozen opponent, a judge): never updated by training. */
+const RoleEngine = z.strictObject({
+  /** 'generate': an SGLang-protocol server (/generate); 'chat': any OpenAI-compatible /v1/chat/completions endpoint. */
+  api: z.enum(['generate', 'chat']).default('generate'),
+  url: z.string().url(),
+  /** The model name sent to a chat endpoint (default "default"). */
+  model: z.string().optional(),
+});
+export const RoleConfig = z.strictObject({
+  /** Whether the role's turns become training samples; default: the env's own setting. */
+  trains: z.boolean().optional(),
+  engine: RoleEngine.optional(),
+  sampling: Sampling.partial().optional(),
+});
+export type RoleConfig = z.infer<typeof RoleConfig>;
+
+/** How advantages are estimated: per-group normalization (`normalization`) or RAE's per-(env, role) running baselines. */
+const Advantage = z.discriminatedUnion('estimator', [
+  z.strictObject({ estimator: z.literal('group') }),
+  z.strictObject({ estimator: z.literal('rae'), decay: z.number().min(0).lt(1).default(0.95) }),
+]);
+
 const Model = z
   .strictObject({
     /** An HF checkpoint directory (config.json, safetensors, tokenizer files). */
@@ -108,6 +130,8 @@ const Algorithm = z.strictObject({
   /** `grpo`-family RL through the rollout manager, or `sft` on conversations. */
   kind: z.enum(['rl', 'sft']).default('rl'),
   normalization: z.enum(['grpo', 'dr_grpo', 'reinforce_pp_baseline', 'none']).default('grpo'),
+  /** `{ estimator: 'rae', decay: 0.95 }` for self-play (docs/data-buffer.md); default: group normalization. */
+  advantage: Advantage.default({ estimator: 'group' }),
   /** Drop groups whose rewards are all equal (nothing to learn), counted as zero_std. */
   dropZeroStd: z.boolean().default(true),
   minTrainable: positiveInt.optional(),
@@ -132,6 +156,8 @@ const Rollout = z.strictObject({
   concurrency: positiveInt.default(64),
   /** Extra chat-template variables, e.g. `{ enable_thinking: false }`. */
   templateKwargs: z.record(z.string(), z.unknown()).optional(),
+  /** Per-role overrides of a multi-agent env: a frozen opponent's engine, which roles train. */
+  roles: z.record(z.string(), RoleConfig).optional(),
 });
 
 const Eval = z.strictObject({
@@ -187,7 +213,7 @@ export const Recipe = z
     engine: EngineConfig.default({ kind: 'embedded', threads: 1, sequences: 32, contextSize: 2048 }),
     trainer: Trainer.default({ backend: 'torch_hf', device: 'auto', nproc: 1, optimizer: { lr: 1e-6 }, reference: 'none', megatron: {}, maxTokensPerGpu: 8192 }),
     algorithm: Algorithm.default({
-      kind: 'rl', normalization: 'grpo', dropZeroStd: true, loss: {}, keepStale: false, partialRollout: false, maskOffPolicyInPartialRollout: false,
+      kind: 'rl', normalization: 'grpo', advantage: { estimator: 'group' }, dropZeroStd: true, loss: {}, keepStale: false, partialRollout: false, maskOffPolicyInPartialRollout: false,
     }),
     rollout: Rollout,
     eval: Eval.default({ every: 0, greedy: true, passK: 0, passThreshold: 1 }),
@@ -200,6 +226,9 @@ export const Recipe = z
       ctx.addIssue({ code: 'custom', path: ['train', 'colocate'], message: 'colocate needs train.mode "sync" (engines and trainer take turns on the same GPUs)' });
     if (r.algorithm.maskOffPolicyInPartialRollout && !r.algorithm.partialRollout)
       ctx.addIssue({ code: 'custom', path: ['algorithm', 'maskOffPolicyInPartialRollout'], message: 'needs algorithm.partialRollout' });
+    for (const [name, role] of Object.entries(r.rollout.roles ?? {}))
+      if (role.engine && role.trains !== false)
+        ctx.addIssue({ code: 'custom', path: ['rollout', 'roles', name, 'trains'], message: 'a role on its own engine is never updated by training: set trains: false' });
     if (r.eval.passK === 1) ctx.addIssue({ code: 'custom', path: ['eval', 'passK'], message: 'pass@k needs k >= 2 (greedy covers k = 1)' });
   });
 

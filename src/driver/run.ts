@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DataBuffer } from '../buffer/data-buffer.ts';
 import { loadChat, type Chat } from '../chat/chat-template.ts';
 import { initTinyModel } from '../engine/embedded/tiny-model.ts';
+import { asAgents, checkRoleNames } from '../env/agents.ts';
 import { loadEnv } from '../env/load-env.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import { abortWorkers } from '../rollout/engine-abort.ts';
@@ -23,6 +24,7 @@ import { evaluate, type EvalResult } from './evaluate.ts';
 import { runLoop, type LoopResult } from './loop.ts';
 import { weightPublisher } from './publish.ts';
 import type { Recipe } from './recipe.ts';
+import { openRoleEngines, type RoleEngines } from './role-engines.ts';
 import { jsonlWriter, prepareRunDir, runPaths } from './run-dir.ts';
 import { runSftLoop } from './sft-loop.ts';
 import { parseConversation } from './sft-samples.ts';
@@ -123,7 +125,9 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         log(formatStepLine(line, recipe.train.steps));
       }
     };
-    const evaluator = await heldOutEvaluator(recipe, engines, chat, abort);
+    const roleEngines = openRoleEngines(recipe.rollout.roles);
+    cleanups.push(() => roleEngines.close());
+    const evaluator = await heldOutEvaluator(recipe, engines, chat, abort, roleEngines);
     const start = { step: (resumed?.trainedStep ?? -1) + 1, weightVersion };
     const stop = AbortSignal.any([abort, ...(options.stop ? [options.stop] : [])]);
     const maxTokensPerGpu = recipe.trainer.maxTokensPerGpu;
@@ -143,13 +147,14 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     } else {
       const buffer = DataBuffer.open(paths.buffer, {
         normalization: recipe.algorithm.normalization,
+        advantage: recipe.algorithm.advantage,
         filters: { dropZeroStd: recipe.algorithm.dropZeroStd, ...(recipe.algorithm.minTrainable ? { minTrainable: recipe.algorithm.minTrainable } : {}) },
         partialRollout: recipe.algorithm.partialRollout,
         keepStale: recipe.algorithm.keepStale,
         ...(recipe.algorithm.maxStaleness !== undefined ? { maxWeightLag: recipe.algorithm.maxStaleness } : {}),
       });
       cleanups.push(() => buffer.close());
-      const rollout = await rolloutManager(recipe, engines, chat, buffer);
+      const rollout = await rolloutManager(recipe, engines, chat, buffer, roleEngines);
       const saved = buffer.cursor();
       let rolledThrough = start.step - 1;
       if (saved !== undefined) {
@@ -182,8 +187,10 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
   }
 }
 
-async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer): Promise<RolloutManager> {
+async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer, roleEngines: RoleEngines): Promise<RolloutManager> {
   const env = await loadEnv(recipe.env);
+  // A role the env does not have is named before the first rollout, not as failed episodes.
+  if (recipe.rollout.roles) checkRoleNames(asAgents(env).roles, Object.keys(recipe.rollout.roles));
   const source = await PromptSource.fromFile(recipe.data.train, { shuffle: recipe.data.shuffle, seed: recipe.train.seed, keys: datasetKeys(recipe) });
   const r = recipe.rollout;
   return new RolloutManager({
@@ -193,6 +200,7 @@ async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, 
     ...(recipe.algorithm.overSamplingBatchSize ? { overSamplingBatchSize: recipe.algorithm.overSamplingBatchSize } : {}),
     ...envGroupGenerate({
       env, engine: engines.client, chat, sampling: r.sampling,
+      ...(roleEngines.roles ? { roles: roleEngines.roles } : {}),
       ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}),
       ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}),
     }),
@@ -203,7 +211,7 @@ async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, 
   });
 }
 
-async function heldOutEvaluator(recipe: Recipe, engines: OpenEngines, chat: Chat, signal: AbortSignal): Promise<((step: number) => Promise<EvalResult>) | undefined> {
+async function heldOutEvaluator(recipe: Recipe, engines: OpenEngines, chat: Chat, signal: AbortSignal, roleEngines: RoleEngines): Promise<((step: number) => Promise<EvalResult>) | undefined> {
   if (!recipe.data.heldOut) return undefined;
   const env = await loadEnv(recipe.env);
   const all = (await PromptSource.fromFile(recipe.data.heldOut, { keys: datasetKeys(recipe) })).records;
@@ -214,7 +222,7 @@ async function heldOutEvaluator(recipe: Recipe, engines: OpenEngines, chat: Chat
     evaluate(
       {
         prompts, sampling, greedy: recipe.eval.greedy, passK: recipe.eval.passK, passThreshold: recipe.eval.passThreshold, signal,
-        episode: { env, engine: engines.client, chat, ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}), ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}) },
+        episode: { env, engine: engines.client, chat, ...(roleEngines.roles ? { roles: roleEngines.roles } : {}), ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}), ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}) },
       },
       step,
     );

@@ -89,6 +89,11 @@ export function stepMetrics(input: StepMetricsInput): Record<string, number | st
   // Per rubric item: every named reward and metric the rubric recorded.
   const names = new Set(samples.flatMap((s) => Object.keys(s.rewards)));
   for (const name of [...names].sort()) out[`reward/${name}`] = mean(samples.flatMap((s) => (s.rewards[name] === undefined ? [] : [s.rewards[name]!])));
+  // Multi-agent: each role's mean reward, and with RAE the baseline each role's advantages subtract.
+  const agents = [...new Set(samples.map((s) => s.agent))].sort();
+  if (agents.length > 1)
+    for (const agent of agents) out[`role_reward/${agent}`] = mean(samples.flatMap((s) => (s.agent === agent && s.reward !== null ? [s.reward] : [])));
+  for (const [key, value] of Object.entries(batch.baselines ?? {})) out[`rae_baseline/${key.replace(/^\//, '')}`] = value;
   for (const [name, value] of Object.entries(input.train)) out[`train/${name}`] = value;
   // Aliases the issue names without the prefix, so a reader finds them at the top level.
   for (const name of ['train_rollout_logprob_abs_diff', 'entropy', 'approx_kl', 'kl_loss'] as const)

@@ -11,6 +11,7 @@
  * drives both.
  */
 import type { GenerateRequest, GenerateResponse, SamplingParams } from '../protocol/sglang-types.ts';
+import { InvalidInputError } from '../protocol/errors.ts';
 import { EnvBase, type Env } from './env.ts';
 import type { Rubric } from './rubric.ts';
 import type { ToolSet, ToolSpec } from './tool.ts';
@@ -67,6 +68,24 @@ export abstract class MultiAgentEnv<TTask = any, TState extends object = Record<
 }
 
 export const POLICY_ROLE = 'policy';
+
+/**
+ * The env's roles with a run's overrides merged over them, field by field: how a run puts a role
+ * on another engine (a frozen opponent) or stops training it without changing the env's code.
+ */
+export function withRoleOverrides(roles: Readonly<Record<string, AgentRole>>, overrides: Readonly<Record<string, AgentRole>> | undefined): Record<string, AgentRole> {
+  if (!overrides) return { ...roles };
+  checkRoleNames(roles, Object.keys(overrides));
+  const merged: Record<string, AgentRole> = { ...roles };
+  for (const [name, override] of Object.entries(overrides)) merged[name] = { ...roles[name], ...override };
+  return merged;
+}
+
+/** Throws, naming the first of `names` that is not one of the env's roles. */
+export function checkRoleNames(roles: Readonly<Record<string, AgentRole>>, names: readonly string[]): void {
+  const unknown = names.find((name) => !Object.hasOwn(roles, name));
+  if (unknown !== undefined) throw new InvalidInputError(`roles.${unknown}: the env has no role '${unknown}' (its roles: ${Object.keys(roles).join(', ')})`);
+}
 
 /** What the episode runner drives: a multi-agent env without its authoring helpers. */
 export type AgentProgram<TTask = any, TState extends object = Record<string, unknown>, TSandbox = unknown> = Omit<

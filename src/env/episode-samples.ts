@@ -7,7 +7,7 @@ import { sampledPieces } from '../chat/ledger-input.ts';
 import type { Tokenizer } from '../chat/tokenizer.ts';
 import { Sample, SAMPLE_SCHEMA_VERSION, type SampleStatus, type Span } from '../protocol/sample.ts';
 import { checkSample } from '../protocol/sample-check.ts';
-import type { AgentProgram, GenerateEngine } from './agents.ts';
+import type { AgentProgram, AgentRole, GenerateEngine } from './agents.ts';
 import { RoleRuntime, type PartialOutput } from './episode-role.ts';
 import { describeError, statusForError } from '../protocol/failure-status.ts';
 import type { LedgerSegmentLike } from './ledger.ts';
@@ -104,6 +104,8 @@ export function buildSamples(role: RoleRuntime, tokenizer: Tokenizer, fields: Sa
 
 export interface ScoreRolesInput {
   program: AgentProgram<any, any>;
+  /** The episode's roles: the env's, with the run's overrides (`RunEpisodeOptions.roles`). */
+  roleSpecs: Readonly<Record<string, AgentRole>>;
   roles: ReadonlyMap<string, RoleRuntime>;
   task: unknown;
   state: unknown;
@@ -127,10 +129,10 @@ export interface ScoreRolesInput {
 /** Rubric per training role (only `completed`/`truncated` episodes are scored), then samples. */
 export async function scoreRoles(input: ScoreRolesInput): Promise<Sample[]> {
   const { program, status, signal } = input;
-  const training = Object.keys(program.roles).filter((n) => program.roles[n]!.trains ?? true);
+  const training = Object.keys(input.roleSpecs).filter((n) => input.roleSpecs[n]!.trains ?? true);
   const samples: Sample[] = [];
   for (const [roleIndex, name] of training.entries()) {
-    const role = input.roles.get(name) ?? new RoleRuntime(name, program.roles[name]!, input.fallbackEngine, input.opening[name] ?? [], undefined);
+    const role = input.roles.get(name) ?? new RoleRuntime(name, input.roleSpecs[name]!, input.fallbackEngine, input.opening[name] ?? [], undefined);
     let reward: number | null = null;
     let rewards: Record<string, number> = {};
     let roleStatus = status;

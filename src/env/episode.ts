@@ -14,7 +14,7 @@ import type { SamplingParams } from '../protocol/sglang-types.ts';
 import { InvalidInputError, throwIfAborted } from '../protocol/errors.ts';
 import type { Sample, SampleStatus } from '../protocol/sample.ts';
 import { turnRid } from '../protocol/turn-rid.ts';
-import { asAgents, isChatClient, type AgentsStepResult, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
+import { asAgents, isChatClient, withRoleOverrides, type AgentRole, type AgentsStepResult, type GenerateEngine, type MultiAgentEnv } from './agents.ts';
 import type { Env } from './env.ts';
 import { RoleRuntime, TurnAborted, type PartialOutput } from './episode-role.ts';
 import { scoreRoles } from './episode-samples.ts';
@@ -53,6 +53,11 @@ export interface RunEpisodeOptions {
   reasoning?: boolean;
   /** Extra chat-template variables, e.g. `{ enable_thinking: false }`. */
   templateKwargs?: Record<string, unknown>;
+  /**
+   * Per-run overrides of the env's roles, merged field by field over its own (`withRoleOverrides`):
+   * a frozen opponent's engine, which roles train. A name the env has no role for is an error.
+   */
+  roles?: Readonly<Record<string, AgentRole>>;
 }
 
 export interface EpisodeResult {
@@ -66,6 +71,7 @@ type InFlight = EpisodeSnapshot['inFlight'];
 
 export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeResult> {
   const program = asAgents(options.env);
+  const roleSpecs = withRoleOverrides(program.roles, options.roles);
   const task = parseTask(program.taskSchema, options.task);
   const signal = options.signal ?? new AbortController().signal;
   const resume = options.resume ? checkSnapshot(options.resume) : undefined;
@@ -97,14 +103,14 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   let statusReason: string | undefined;
   let partial: PartialOutput | undefined;
 
-  for (const [name, spec] of Object.entries(program.roles)) {
+  for (const [name, spec] of Object.entries(roleSpecs)) {
     const engine = spec.engine ?? options.engine;
     if ((spec.trains ?? true) && isChatClient(engine))
       throw new InvalidInputError(`role '${name}' trains but its engine is a chat-completions client; training roles need a /generate engine`);
   }
 
   const makeRole = (name: string, messages: Message[], ledgerSnapshot?: unknown): RoleRuntime => {
-    const spec = program.roles[name]!;
+    const spec = roleSpecs[name]!;
     const engine = spec.engine ?? options.engine;
     const ledgerOptions = {
       tokenizer: options.chat.tokenizer, template: options.chat.template, tools: spec.tools, templateKwargs: options.templateKwargs,
@@ -172,7 +178,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     } else {
       ctx.state = program.createState(task);
       opening = await program.reset(ctx);
-      for (const name of Object.keys(program.roles)) {
+      for (const name of Object.keys(roleSpecs)) {
         if (!opening[name]) throw new InvalidInputError(`env reset returned no messages for role '${name}'`);
         roles.set(name, makeRole(name, opening[name]));
       }
@@ -247,7 +253,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   let samples: Sample[];
   try {
     samples = await scoreRoles({
-      program, roles, task, state: ctx.state, steps, status, statusReason, signal, sandbox: ctx.sandbox, tokenizer: options.chat.tokenizer,
+      program, roleSpecs, roles, task, state: ctx.state, steps, status, statusReason, signal, sandbox: ctx.sandbox, tokenizer: options.chat.tokenizer,
       verificationRoom: rooms.openRoom, agentFailure,
       fallbackEngine: options.engine, opening, partial: partial && inFlight ? { role: inFlight.role, output: partial } : undefined,
       fields: { index: options.index, groupIndex: options.groupIndex, rolloutId: options.rolloutId, metadata: { metrics: { ...metrics } } },

@@ -81,7 +81,7 @@ describe('flag overrides', () => {
 
 describe('dry run', () => {
   it('every recipe in recipes/ loads, and its worker config passes the worker schema', async () => {
-    for (const name of ['demo-cpu.ts', 'demo-cpu-sft.ts', 'qwen3-4b-countdown.ts', 'qwen3-4b-countdown-colocated.ts']) {
+    for (const name of ['demo-cpu.ts', 'demo-cpu-sft.ts', 'qwen3-4b-countdown.ts', 'qwen3-4b-countdown-colocated.ts', 'qwen3-4b-selfplay.ts']) {
       const { recipe } = await loadRecipe(path.join(root, 'recipes', name));
       const plan = dryRun(recipe);
       expect(() => WorkerInitConfig.parse(plan.worker.init), name).not.toThrow();
@@ -98,6 +98,19 @@ describe('dry run', () => {
     expect(plan.worker.argv.slice(0, 3)).toEqual(['torchrun', '--nproc-per-node', '4']);
     expect(plan.worker.init).toMatchObject({ backend: 'megatron', parallelism: { tp: 2, dp: 2 }, megatron: { recompute: 'selective' } });
     expect(formatDryRun(plan)).toContain('sglang.launch_server');
+  });
+
+  it('the self-play recipe trains both seats with RAE, and a flag puts player 1 on a frozen endpoint', async () => {
+    const { recipe } = await loadRecipe(path.join(root, 'recipes/qwen3-4b-selfplay.ts'));
+    expect(recipe.algorithm.advantage).toEqual({ estimator: 'rae', decay: 0.95 });
+    expect(recipe.rollout.roles).toBeUndefined();
+    expect(dryRun(recipe).engines.filter((e) => e.role === 'engine')).toHaveLength(2);
+    const frozen = await loadRecipe(path.join(root, 'recipes/qwen3-4b-selfplay.ts'), [
+      ['rollout.roles', '{"player1":{"trains":false,"engine":{"api":"chat","url":"http://127.0.0.1:30001"}}}'],
+    ]);
+    expect(frozen.recipe.rollout.roles).toEqual({ player1: { trains: false, engine: { api: 'chat', url: 'http://127.0.0.1:30001' } } });
+    expect(parseRecipe(minimal).algorithm.advantage).toEqual({ estimator: 'group' });
+    expect(() => parseRecipe({ ...minimal, algorithm: { advantage: { estimator: 'rae', decay: 1 } } })).toThrow(/algorithm\.advantage\.decay/);
   });
 
   it('a pass-through flag the fleet owns is refused by name', async () => {
