@@ -26,6 +26,7 @@ import type { Recipe } from './recipe.ts';
 import { jsonlWriter, prepareRunDir, runPaths } from './run-dir.ts';
 import { runSftLoop } from './sft-loop.ts';
 import { parseConversation } from './sft-samples.ts';
+import { startMetricsSink } from './metrics-sink.ts';
 import { formatStepLine } from './step-metrics.ts';
 import { TIMELINE_FILE, timelineWriter } from './timeline.ts';
 import { workerInitConfig, type TrainerPort } from './trainer-port.ts';
@@ -56,6 +57,8 @@ export interface RunSummary extends LoopResult {
   lastEval?: EvalResult;
   seconds: number;
 }
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
 /** The HF directory the worker loads: the recipe's, or a tiny model made (once) in the run directory. */
 async function modelDir(recipe: Recipe, dir: string): Promise<string> {
@@ -107,6 +110,13 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     if (recipe.engine.kind === 'external' || recipe.engine.kind === 'fleet') await weights.publish(weightVersion);
 
     const writeMetrics = jsonlWriter(paths.metrics);
+    // TensorBoard / W&B read metrics.jsonl from a process of their own: it never holds up a step.
+    const sink = startMetricsSink({
+      runDir: paths.root, root: repoRoot, log, tensorboard: recipe.logging.tensorboard,
+      python: recipe.trainer.python ?? process.env.PHYSARUM_PYTHON ?? path.join(repoRoot, '.venv', 'bin', 'python'),
+      ...(recipe.logging.wandb ? { wandb: recipe.logging.wandb } : {}),
+    });
+    cleanups.push(() => sink.close());
     const writeEval = jsonlWriter(paths.evals);
     const writeTimeline = timelineWriter(path.join(paths.root, TIMELINE_FILE), { resume: options.resume ?? false });
     let firstEval: EvalResult | undefined;
