@@ -25,6 +25,7 @@ import shutil
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 METRICS_FILE = "metrics.jsonl"
@@ -109,7 +110,7 @@ class WandbSink:
             self.logged = saved["step"]
         id_file = run_dir / "wandb-run-id"
         if not id_file.exists():
-            id_file.write_text(wandb.util.generate_id())
+            id_file.write_text(uuid.uuid4().hex[:12])
         os.environ.setdefault("WANDB_SILENT", "true")
         self.run = wandb.init(
             project=args.wandb_project,
