@@ -28,7 +28,7 @@ import { runSftLoop } from './sft-loop.ts';
 import { parseConversation } from './sft-samples.ts';
 import { startMetricsSink } from './metrics-sink.ts';
 import { formatStepLine } from './step-metrics.ts';
-import { TIMELINE_FILE, timelineWriter } from './timeline.ts';
+import { TIMELINE_FILE, timelineWriter, type TimelineWriter } from './timeline.ts';
 import { workerInitConfig, type TrainerPort } from './trainer-port.ts';
 
 export interface WorkerHandle {
@@ -159,7 +159,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         ...(recipe.algorithm.maxStaleness !== undefined ? { maxWeightLag: recipe.algorithm.maxStaleness } : {}),
       });
       cleanups.push(() => buffer.close());
-      const rollout = await rolloutManager(recipe, engines, chat, buffer);
+      const rollout = await rolloutManager(recipe, engines, chat, buffer, recipe.logging.episodeSpans ? writeTimeline.episode : undefined);
       const saved = buffer.cursor();
       let rolledThrough = start.step - 1;
       if (saved !== undefined) {
@@ -192,7 +192,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
   }
 }
 
-async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer): Promise<RolloutManager> {
+async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer, onEpisodeSpans?: TimelineWriter['episode']): Promise<RolloutManager> {
   const env = await loadEnv(recipe.env);
   const source = await PromptSource.fromFile(recipe.data.train, { shuffle: recipe.data.shuffle, seed: recipe.train.seed, keys: datasetKeys(recipe) });
   const r = recipe.rollout;
@@ -205,6 +205,7 @@ async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, 
       env, engine: engines.client, chat, sampling: r.sampling,
       ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}),
       ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}),
+      ...(onEpisodeSpans ? { onEpisodeSpans } : {}),
     }),
     partialRollout: recipe.algorithm.partialRollout,
     maskOffPolicyInPartialRollout: recipe.algorithm.maskOffPolicyInPartialRollout,
