@@ -92,9 +92,11 @@ export const command: Command = {
     try {
       const chat = await loadChat(values.tokenizer);
       engine = await openEngine(values.engine, { tokenizer: chat.tokenizer });
-      run = await openEnvRun(env, { signal: interrupt.signal });
-      const { sandboxes } = run;
       const nSamples = values['n-samples'];
+      const progress = progressReporter(process.stderr, records.length * nSamples, values.progress);
+      // Image builds (a first sandbox, a new setup) show on the progress line, not as a flood of lines.
+      run = await openEnvRun(env, { signal: interrupt.signal, sandboxPool: { log: progress.poolLog } });
+      const { sandboxes } = run;
       const { report, interrupted } = await rolloutDataset({
         records,
         nSamples,
@@ -109,7 +111,7 @@ export const command: Command = {
           ...(values['max-turns'] ? { maxTurns: values['max-turns'] } : {}),
           ...(values.thinking ? {} : { templateKwargs: { enable_thinking: false } }),
           ...(sandboxes ? { sandboxes } : {}),
-          onEpisode: progressReporter(process.stderr, records.length * nSamples, values.progress),
+          onEpisode: progress,
         }),
       });
       await out.close();

@@ -11,6 +11,7 @@ import { loadChat, type Chat } from '../chat/chat-template.ts';
 import { initTinyModel } from '../engine/embedded/tiny-model.ts';
 import { loadEnv } from '../env/load-env.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
+import type { Sample } from '../protocol/sample.ts';
 import { abortWorkers } from '../rollout/engine-abort.ts';
 import { envGroupGenerate } from '../rollout/env-group-generate.ts';
 import { readPromptRows } from '../rollout/prompt-rows.ts';
@@ -49,6 +50,10 @@ export interface RunOptions {
   /** Abort at once (second Ctrl-C). */
   abort?: AbortSignal;
   log?: (line: string) => void;
+  /** Each finished episode of the training rollout (progress lines). */
+  onEpisode?: (samples: readonly Sample[]) => void;
+  /** Each step's metrics line, once it is written. */
+  onStep?: (line: Record<string, number | string>) => void;
 }
 
 export interface RunSummary extends LoopResult {
@@ -131,6 +136,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         writeMetrics(line);
         writeTimeline(line);
         log(formatStepLine(line, recipe.train.steps));
+        options.onStep?.(line);
       }
     };
     const evaluator = await heldOutEvaluator(recipe, engines, chat, abort);
@@ -159,7 +165,10 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         ...(recipe.algorithm.maxStaleness !== undefined ? { maxWeightLag: recipe.algorithm.maxStaleness } : {}),
       });
       cleanups.push(() => buffer.close());
-      const rollout = await rolloutManager(recipe, engines, chat, buffer, recipe.logging.episodeSpans ? writeTimeline.episode : undefined);
+      const rollout = await rolloutManager(recipe, engines, chat, buffer, {
+        ...(recipe.logging.episodeSpans ? { onEpisodeSpans: writeTimeline.episode } : {}),
+        ...(options.onEpisode ? { onEpisode: options.onEpisode } : {}),
+      });
       const saved = buffer.cursor();
       let rolledThrough = start.step - 1;
       if (saved !== undefined) {
@@ -192,7 +201,10 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
   }
 }
 
-async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer, onEpisodeSpans?: TimelineWriter['episode']): Promise<RolloutManager> {
+async function rolloutManager(
+  recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer,
+  observers: { onEpisodeSpans?: TimelineWriter['episode']; onEpisode?: (samples: readonly Sample[]) => void },
+): Promise<RolloutManager> {
   const env = await loadEnv(recipe.env);
   const source = await PromptSource.fromFile(recipe.data.train, { shuffle: recipe.data.shuffle, seed: recipe.train.seed, keys: datasetKeys(recipe) });
   const r = recipe.rollout;
@@ -205,7 +217,7 @@ async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, 
       env, engine: engines.client, chat, sampling: r.sampling,
       ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}),
       ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}),
-      ...(onEpisodeSpans ? { onEpisodeSpans } : {}),
+      ...observers,
     }),
     partialRollout: recipe.algorithm.partialRollout,
     maskOffPolicyInPartialRollout: recipe.algorithm.maskOffPolicyInPartialRollout,
