@@ -124,6 +124,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     cleanups.push(() => sink.close());
     const writeEval = jsonlWriter(paths.evals);
     const writeTimeline = timelineWriter(path.join(paths.root, TIMELINE_FILE), { resume: options.resume ?? false });
+    cleanups.push(async () => writeTimeline.flush());
     let firstEval: EvalResult | undefined;
     let lastEval: EvalResult | undefined;
     const onMetrics = (line: Record<string, number | string>): void => {

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { loadChat } from '../../src/chat/chat-template.ts';
 import { parseRecipe } from '../../src/driver/recipe-load.ts';
 import { runRecipe, type StartWorker } from '../../src/driver/run.ts';
-import { episodeTraceEvents, TIMELINE_FILE } from '../../src/driver/timeline.ts';
+import { episodeTraceEvents, TIMELINE_FILE, timelineWriter } from '../../src/driver/timeline.ts';
 import { startScriptedServer } from '../../src/engine/scripted/server.ts';
 import { SglangClient } from '../../src/engine/client/sglang-client.ts';
 import { ToolEnv } from '../../src/env/env.ts';
@@ -151,5 +151,23 @@ describe('episode spans in timeline.json', () => {
     for (const e of execs) expect(inside(e, probe)).toBe(true);
     expect(events.some((e) => e.cat === 'env' && inside(probe, e))).toBe(true);
     for (const name of ['sandbox lease', 'finalize', 'score']) expect(inside(events.find((e) => e.name === name)!, episode!)).toBe(true);
+  });
+
+  it('episode spans wait in memory until the next step line or flush(), then land whole', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'timeline-buffer-')), TIMELINE_FILE);
+    const write = timelineWriter(file, { resume: false });
+    const span = (name: string, cat: string, startMs: number, endMs: number, args?: Record<string, unknown>): EpisodeSpan => ({ name, cat, startMs, endMs, ...(args ? { args } : {}) });
+    write.episode([span('episode', 'episode', 1_000.0004, 1_900, { index: 0 }), span('generate', 'turn', 1_000.0004, 1_500.9996)], { step: 0, lane: 1 });
+    expect(readTrace(file).filter((e) => e.ph === 'X')).toHaveLength(0);
+    write({ step: 0, mode: 'sync', weight_version: 1, 'time/rollout': 1, 'time/step': 1 }, 2_000);
+    write.episode([span('episode', 'episode', 2_100, 2_200, { index: 1 })], { step: 1, lane: 0 });
+    write.flush();
+    const events = readTrace(file);
+    const episodes = events.filter((e): e is Complete => e.ph === 'X' && e.cat === 'episode');
+    expect(episodes.map((e) => [e.name, e.tid])).toEqual([['step 0 episode 0', 2], ['step 1 episode 1', 1]]);
+    // Rounded to whole microseconds, the turn still lies inside its episode.
+    const turn = events.find((e): e is Complete => e.ph === 'X' && e.cat === 'turn')!;
+    expect(inside(turn, episodes[0]!)).toBe(true);
+    expect(events.filter((e) => e.ph === 'M' && e.pid === 2 && e.name === 'thread_name').map((e) => e.args!.name)).toEqual(['lane 1', 'lane 0']);
   });
 });
