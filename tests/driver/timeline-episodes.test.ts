@@ -168,6 +168,6 @@ describe('episode spans in timeline.json', () => {
     // Rounded to whole microseconds, the turn still lies inside its episode.
     const turn = events.find((e): e is Complete => e.ph === 'X' && e.cat === 'turn')!;
     expect(inside(turn, episodes[0]!)).toBe(true);
-    expect(events.filter((e) => e.ph === 'M' && e.pid === 2 && e.name === 'thread_name').map((e) => e.args!.name)).toEqual(['lane 1', 'lane 0']);
+    expect(events.filter((e) => e.ph === 'M' && e.pid === 2 && e.name === 'thread_name').map((e) => (e.args as { name?: string }).name)).toEqual(['lane 1', 'lane 0']);
   });
 });
