@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { initTinyModel, type TinyModelOptions } from '../engine/embedded/index.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
+import { withProgress } from '../protocol/progress.ts';
 import type { Command } from './command.ts';
 
 const USAGE = `usage: physarum model init --out <dir> [options]
@@ -79,7 +80,8 @@ export const command: Command = {
       return 0;
     }
     if (sub !== 'init') throw new InvalidInputError(`unknown model subcommand '${sub}'\n${USAGE}`);
-    const model = await initTinyModel(parseInitArgs(rest));
+    const options = parseInitArgs(rest);
+    const model = await withProgress(process.stderr, 'model init', () => initTinyModel(options), { doneText: () => 'done' });
     console.log(`physarum model: wrote ${model.dir} (HF checkpoint) and ${model.gguf}`);
     return 0;
   },

@@ -121,10 +121,12 @@ export const command: Command = {
     try {
       const chat = await loadChat(values.tokenizer);
       engine = await openEngine(values.engine, { tokenizer: chat.tokenizer });
-      run = await openEnvRun(env, { signal: interrupt.signal });
+      const nSamples = values['n-samples'];
+      const progress = progressReporter(process.stderr, records.length * nSamples, values.progress);
+      // Image builds (a first sandbox, a new setup) show on the progress line, not as a flood of lines.
+      run = await openEnvRun(env, { signal: interrupt.signal, sandboxPool: { log: progress.poolLog } });
       roleEngines = openRoleEngines(roleConfig);
       const { sandboxes } = run;
-      const nSamples = values['n-samples'];
       const { report, interrupted } = await rolloutDataset({
         records,
         nSamples,
@@ -140,7 +142,7 @@ export const command: Command = {
           ...(roleEngines.roles ? { roles: roleEngines.roles } : {}),
           ...(values.thinking ? {} : { templateKwargs: { enable_thinking: false } }),
           ...(sandboxes ? { sandboxes } : {}),
-          onEpisode: progressReporter(process.stderr, records.length * nSamples, values.progress),
+          onEpisode: progress,
         }),
       });
       await out.close();

@@ -10,6 +10,7 @@ import { dryRun, formatDryRun } from '../driver/dry-run.ts';
 import { loadRecipe, type RecipeOverride } from '../driver/recipe-load.ts';
 import { runRecipe } from '../driver/run.ts';
 import { megatronFlags } from '../driver/trainer-port.ts';
+import { Progress } from '../protocol/progress.ts';
 import { formatHelp, parseFlags, type FlagTable } from './args.ts';
 import type { Command } from './command.ts';
 
@@ -21,6 +22,7 @@ const trainFlags = {
   mode: { type: 'string', description: "alias of --train.mode ('sync' or 'async')" },
   'run-dir': { type: 'string', description: 'alias of --runDir', valueName: 'dir' },
   seed: { type: 'integer', description: 'alias of --train.seed' },
+  progress: { type: 'boolean', description: 'a status line on stderr (redrawn on a TTY; --no-progress: none)', default: true },
 } satisfies FlagTable;
 
 const ALIASES: Record<string, string> = { steps: 'train.steps', mode: 'train.mode', 'run-dir': 'runDir', seed: 'train.seed' };
@@ -94,8 +96,25 @@ export const command: Command = {
       } else abort.abort(new Error('interrupted twice (SIGINT)'));
     };
     process.on('SIGINT', onSigint);
+    // Step lines go to stdout as before; the status line (stderr) says what the step is doing.
+    // Not a TTY: the step lines are the progress, plus a line after a minute without one.
+    const progress = new Progress(process.stderr, 'train', { total: recipe.train.steps, unit: 'steps', plainEveryPercent: 100, plainEverySeconds: 60, enabled: values.progress });
+    progress.status('starting the trainer worker and engines');
+    const heartbeat = setInterval(() => progress.heartbeat(), 1000);
+    heartbeat.unref();
+    let episodes = 0;
     try {
-      const summary = await runRecipe({ recipe, startWorker, resume: values.resume ?? false, fresh: values.fresh ?? false, stop: stop.signal, abort: abort.signal });
+      const summary = await runRecipe({
+        recipe, startWorker, resume: values.resume ?? false, fresh: values.fresh ?? false, stop: stop.signal, abort: abort.signal,
+        log: (line) => progress.log(line, (text) => process.stdout.write(text)),
+        onEpisode: () => progress.status(`rollout: ${++episodes} episodes since the last step`),
+        onStep: (line) => {
+          episodes = 0;
+          const done = Number(line.step) + 1;
+          progress.update(done, done < recipe.train.steps ? 'rolling out the next step' : 'final save and export');
+        },
+      });
+      progress.clear();
       const before = summary.firstEval?.heldout_reward;
       const after = summary.lastEval?.heldout_reward;
       console.log(
@@ -105,6 +124,8 @@ export const command: Command = {
       );
       return summary.stopped ? 130 : 0;
     } finally {
+      clearInterval(heartbeat);
+      progress.clear();
       process.off('SIGINT', onSigint);
     }
   },

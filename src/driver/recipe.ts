@@ -194,6 +194,18 @@ const Train = z.strictObject({
   weightFormat: z.enum(['gguf', 'hf']).optional(),
 });
 
+/** Where the per-step metrics go besides metrics.jsonl (the source of truth); see docs/training.md. */
+const Logging = z.strictObject({
+  /** TensorBoard event files in <runDir>/tensorboard, written by the trainer venv's SummaryWriter. */
+  tensorboard: z.boolean().default(true),
+  /** A Weights & Biases run, offline by default (files in <runDir>/wandb; upload later with `wandb sync`). */
+  wandb: z
+    .strictObject({ project: z.string().min(1), mode: z.enum(['offline', 'online']).default('offline'), entity: z.string().optional(), name: z.string().optional() })
+    .optional(),
+  /** Per-episode spans (model turns, tool calls, sandbox calls) in timeline.json besides the step phases. */
+  episodeSpans: z.boolean().default(true),
+});
+
 export const Recipe = z
   .strictObject({
     name: z.string().min(1),
@@ -218,6 +230,7 @@ export const Recipe = z
     rollout: Rollout,
     eval: Eval.default({ every: 0, greedy: true, passK: 0, passThreshold: 1 }),
     train: Train,
+    logging: Logging.default({ tensorboard: true, episodeSpans: true }),
     /** Where metrics, checkpoints, the buffer and exported weights go (relative to the working directory). */
     runDir: z.string(),
   })

@@ -12,6 +12,7 @@ import { initTinyModel } from '../engine/embedded/tiny-model.ts';
 import { asAgents, checkRoleNames } from '../env/agents.ts';
 import { loadEnv } from '../env/load-env.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
+import type { Sample } from '../protocol/sample.ts';
 import { abortWorkers } from '../rollout/engine-abort.ts';
 import { envGroupGenerate } from '../rollout/env-group-generate.ts';
 import { readPromptRows } from '../rollout/prompt-rows.ts';
@@ -28,8 +29,9 @@ import { openRoleEngines, type RoleEngines } from './role-engines.ts';
 import { jsonlWriter, prepareRunDir, runPaths } from './run-dir.ts';
 import { runSftLoop } from './sft-loop.ts';
 import { parseConversation } from './sft-samples.ts';
+import { startMetricsSink } from './metrics-sink.ts';
 import { formatStepLine } from './step-metrics.ts';
-import { TIMELINE_FILE, timelineWriter } from './timeline.ts';
+import { TIMELINE_FILE, timelineWriter, type TimelineWriter } from './timeline.ts';
 import { workerInitConfig, type TrainerPort } from './trainer-port.ts';
 
 export interface WorkerHandle {
@@ -50,6 +52,10 @@ export interface RunOptions {
   /** Abort at once (second Ctrl-C). */
   abort?: AbortSignal;
   log?: (line: string) => void;
+  /** Each finished episode of the training rollout (progress lines). */
+  onEpisode?: (samples: readonly Sample[]) => void;
+  /** Each step's metrics line, once it is written. */
+  onStep?: (line: Record<string, number | string>) => void;
 }
 
 export interface RunSummary extends LoopResult {
@@ -58,6 +64,8 @@ export interface RunSummary extends LoopResult {
   lastEval?: EvalResult;
   seconds: number;
 }
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
 /** The HF directory the worker loads: the recipe's, or a tiny model made (once) in the run directory. */
 async function modelDir(recipe: Recipe, dir: string): Promise<string> {
@@ -109,8 +117,16 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     if (recipe.engine.kind === 'external' || recipe.engine.kind === 'fleet') await weights.publish(weightVersion);
 
     const writeMetrics = jsonlWriter(paths.metrics);
+    // TensorBoard / W&B read metrics.jsonl from a process of their own: it never holds up a step.
+    const sink = startMetricsSink({
+      runDir: paths.root, root: repoRoot, log, tensorboard: recipe.logging.tensorboard,
+      python: recipe.trainer.python ?? process.env.PHYSARUM_PYTHON ?? path.join(repoRoot, '.venv', 'bin', 'python'),
+      ...(recipe.logging.wandb ? { wandb: recipe.logging.wandb } : {}),
+    });
+    cleanups.push(() => sink.close());
     const writeEval = jsonlWriter(paths.evals);
     const writeTimeline = timelineWriter(path.join(paths.root, TIMELINE_FILE), { resume: options.resume ?? false });
+    cleanups.push(async () => writeTimeline.flush());
     let firstEval: EvalResult | undefined;
     let lastEval: EvalResult | undefined;
     const onMetrics = (line: Record<string, number | string>): void => {
@@ -123,6 +139,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         writeMetrics(line);
         writeTimeline(line);
         log(formatStepLine(line, recipe.train.steps));
+        options.onStep?.(line);
       }
     };
     const roleEngines = openRoleEngines(recipe.rollout.roles);
@@ -154,7 +171,10 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         ...(recipe.algorithm.maxStaleness !== undefined ? { maxWeightLag: recipe.algorithm.maxStaleness } : {}),
       });
       cleanups.push(() => buffer.close());
-      const rollout = await rolloutManager(recipe, engines, chat, buffer, roleEngines);
+      const rollout = await rolloutManager(recipe, engines, chat, buffer, roleEngines, {
+        ...(recipe.logging.episodeSpans ? { onEpisodeSpans: writeTimeline.episode } : {}),
+        ...(options.onEpisode ? { onEpisode: options.onEpisode } : {}),
+      });
       const saved = buffer.cursor();
       let rolledThrough = start.step - 1;
       if (saved !== undefined) {
@@ -187,7 +207,10 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
   }
 }
 
-async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer, roleEngines: RoleEngines): Promise<RolloutManager> {
+async function rolloutManager(
+  recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer, roleEngines: RoleEngines,
+  observers: { onEpisodeSpans?: TimelineWriter['episode']; onEpisode?: (samples: readonly Sample[]) => void },
+): Promise<RolloutManager> {
   const env = await loadEnv(recipe.env);
   // A role the env does not have is named before the first rollout, not as failed episodes.
   if (recipe.rollout.roles) checkRoleNames(asAgents(env).roles, Object.keys(recipe.rollout.roles));
@@ -203,6 +226,7 @@ async function rolloutManager(recipe: Recipe, engines: OpenEngines, chat: Chat, 
       ...(roleEngines.roles ? { roles: roleEngines.roles } : {}),
       ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}),
       ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}),
+      ...observers,
     }),
     partialRollout: recipe.algorithm.partialRollout,
     maskOffPolicyInPartialRollout: recipe.algorithm.maskOffPolicyInPartialRollout,

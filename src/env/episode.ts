@@ -21,6 +21,7 @@ import { scoreRoles } from './episode-samples.ts';
 import { checkSnapshot, EPISODE_SNAPSHOT_VERSION, type EpisodeSnapshot } from './episode-snapshot.ts';
 import { describeError, isAgentCaused, statusForError } from '../protocol/failure-status.ts';
 import { finalizeSandbox, VerificationRooms } from './episode-sandbox.ts';
+import { attachSpanRecorder, SpanRecorder, timedSandbox, type EpisodeSpan } from './episode-trace.ts';
 import { createLedger, restoreLedger } from './ledger-factory.ts';
 import type { SandboxLease, SandboxLeases } from './sandbox-lease.ts';
 import { anyOf, checkStop, stepCountIs, type StopDecision } from './stop.ts';
@@ -58,6 +59,11 @@ export interface RunEpisodeOptions {
    * a frozen opponent's engine, which roles train. A name the env has no role for is an error.
    */
   roles?: Readonly<Record<string, AgentRole>>;
+  /**
+   * Asks for the episode's timing: called once at its end with its spans (the episode first,
+   * then its sandbox lease, model turns, env steps, tool calls, sandbox calls and scoring).
+   */
+  onSpans?: (spans: EpisodeSpan[]) => void;
 }
 
 export interface EpisodeResult {
@@ -87,6 +93,9 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     steps,
     emit,
   };
+  const recorder = new SpanRecorder(options.onSpans !== undefined);
+  const episodeStart = recorder.now();
+  attachSpanRecorder(ctx, recorder);
   const settings = {
     tokenizer: options.chat.tokenizer,
     toolCallFormat: options.toolCallFormat ?? 'hermes',
@@ -131,7 +140,9 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     inFlight = { role: role.name, phase: 'step', reply };
     // A reply cut by max_new_tokens is unfinished (half a tool call, say): the env never sees it.
     const cut = reply.finishReason === 'length';
-    const result: AgentsStepResult = cut ? { truncated: true, reason: 'the reply hit max_new_tokens' } : await program.step(role.name, reply, ctx);
+    const result: AgentsStepResult = cut
+      ? { truncated: true, reason: 'the reply hit max_new_tokens' }
+      : await recorder.time('env step', 'env', () => program.step(role.name, reply, ctx), { turn: ctx.turn, role: role.name });
     const observations: Message[] = [];
     for (const [target, messages] of Object.entries(result.messages ?? {})) {
       const runtime = roles.get(target);
@@ -164,8 +175,9 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     // An episode aborted before it began costs nothing: no sandbox, no render (resume = start over).
     throwIfAborted(signal);
     if (options.sandboxes) {
-      lease = await options.sandboxes.lease(signal, task);
-      ctx.sandbox = lease.sandbox;
+      const leases = options.sandboxes;
+      lease = await recorder.time('sandbox lease', 'sandbox', () => leases.lease(signal, task));
+      ctx.sandbox = timedSandbox(lease.sandbox, recorder);
     }
     if (resume) {
       ctx.state = resume.state;
@@ -177,7 +189,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
       }
     } else {
       ctx.state = program.createState(task);
-      opening = await program.reset(ctx);
+      opening = await recorder.time('reset', 'env', () => program.reset(ctx));
       for (const name of Object.keys(roleSpecs)) {
         if (!opening[name]) throw new InvalidInputError(`env reset returned no messages for role '${name}'`);
         roles.set(name, makeRole(name, opening[name]));
@@ -202,7 +214,9 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
       if (!role) throw new InvalidInputError(`env nextRole returned unknown role '${name}'`);
       inFlight = { role: name, phase: 'generate', ...(carried ? { partial: carried } : {}) };
       const rid = turnRid({ rolloutId: options.rolloutId, role: name, turn: role.turns });
-      const turn = await role.takeTurn(settings, `${options.rolloutId}-${ctx.turn}`, carried, rid);
+      const turnArgs: Record<string, unknown> = { turn: ctx.turn, role: name };
+      const turn = await recorder.time('generate', 'turn', () => role.takeTurn(settings, `${options.rolloutId}-${ctx.turn}`, carried, rid), turnArgs);
+      Object.assign(turnArgs, { completion_tokens: turn.completionTokens, prompt_tokens: turn.promptTokens, cached_tokens: turn.cachedTokens, finish: turn.reply.finishReason });
       emit('turns', 1);
       emit('completion_tokens', turn.completionTokens);
       emit('prompt_tokens', turn.promptTokens);
@@ -252,12 +266,12 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
   metrics.forks = [...roles.values()].reduce((sum, role) => sum + (role.ledger?.forkCount ?? 0), 0);
   let samples: Sample[];
   try {
-    samples = await scoreRoles({
+    samples = await recorder.time('score', 'score', () => scoreRoles({
       program, roleSpecs, roles, task, state: ctx.state, steps, status, statusReason, signal, sandbox: ctx.sandbox, tokenizer: options.chat.tokenizer,
       verificationRoom: rooms.openRoom, agentFailure,
       fallbackEngine: options.engine, opening, partial: partial && inFlight ? { role: inFlight.role, output: partial } : undefined,
       fields: { index: options.index, groupIndex: options.groupIndex, rolloutId: options.rolloutId, metadata: { metrics: { ...metrics } } },
-    });
+    }));
   } finally {
     const roomFailures = await rooms.releaseAll();
     if (roomFailures > 0) emit('sandbox_release_errors', roomFailures);
@@ -266,6 +280,7 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     await lease?.release().catch(() => emit('sandbox_release_errors', 1));
   }
 
+  if (options.onSpans) reportSpans(options.onSpans, recorder, episodeStart, { rolloutId: options.rolloutId, group: options.groupIndex, index: options.index, status, turns: ctx.turn, reward: samples[0]?.reward ?? null });
   const result: EpisodeResult = { samples, metrics };
   if (status === 'aborted' && roles.size > 0) {
     result.snapshot = {
@@ -283,4 +298,15 @@ export async function runEpisode(options: RunEpisodeOptions): Promise<EpisodeRes
     };
   }
   return result;
+}
+
+/** The episode's own span first, then what happened inside it; an observer that throws never fails the episode. */
+function reportSpans(onSpans: (spans: EpisodeSpan[]) => void, recorder: SpanRecorder, startMs: number, args: Record<string, unknown>): void {
+  recorder.record('episode', 'episode', startMs, args);
+  const spans = recorder.spans;
+  try {
+    onSpans([spans.at(-1)!, ...spans.slice(0, -1)]);
+  } catch {
+    // Timing is a view of the run, not part of it.
+  }
 }

@@ -7,6 +7,7 @@
 import { AbortedError, throwIfAborted } from '../protocol/errors.ts';
 import { isAgentCaused, statusForError } from '../protocol/failure-status.ts';
 import { ToolTimeoutError } from './errors.ts';
+import { spanRecorderOf } from './episode-trace.ts';
 import type { ToolContext, ToolResult, ToolSet } from './tool.ts';
 import type { AssistantReply, Message } from './types.ts';
 
@@ -70,6 +71,7 @@ export async function executeToolCalls(tools: ToolSet, reply: AssistantReply, ct
     messages.push(toolMessage(id, name, `Error: ${text}`));
   };
   for (const issue of reply.parseErrors) fail(issue.toolCallId ?? `invalid-${messages.length}`, 'invalid_tool_call', `malformed tool call (${issue.kind}): ${issue.message}`);
+  const recorder = spanRecorderOf(ctx);
   for (const call of reply.message.toolCalls ?? []) {
     throwIfAborted(ctx.signal);
     const definition = tools[call.name];
@@ -86,9 +88,10 @@ export async function executeToolCalls(tools: ToolSet, reply: AssistantReply, ct
     ctx.emit('tool_calls', 1);
     let result: ToolResult;
     try {
-      result = await runWithTimeout(call.name, definition.timeoutMs, ctx.signal, (signal) =>
+      const run = (): Promise<ToolResult> => runWithTimeout(call.name, definition.timeoutMs, ctx.signal, (signal) =>
         definition.execute(parsed.data, { ...ctx, signal, toolCallId: call.id }),
       );
+      result = recorder ? await recorder.time(`tool ${call.name}`, 'tool', run, { id: call.id, turn: ctx.turn }) : await run();
     } catch (error) {
       if (error instanceof ToolTimeoutError || isFatal(error)) throw error;
       fail(call.id, call.name, `tool '${call.name}' failed: ${(error as Error)?.message ?? String(error)}`);

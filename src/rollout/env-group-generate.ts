@@ -10,6 +10,7 @@
 import type { LimitFunction } from 'p-limit';
 import { asAgents, type GenerateEngine } from '../env/agents.ts';
 import type { EpisodeSnapshot } from '../env/episode-snapshot.ts';
+import type { EpisodeSpan } from '../env/episode-trace.ts';
 import { runEpisode, type RunEpisodeOptions } from '../env/episode.ts';
 import { VerifierError } from '../env/errors.ts';
 import { scoreGroup } from '../env/rubric.ts';
@@ -17,12 +18,13 @@ import type { SandboxLeases } from '../env/sandbox-lease.ts';
 import { parseTask } from '../env/task.ts';
 import type { Sample } from '../protocol/sample.ts';
 import type { ConcurrencyBudgets } from './budgets.ts';
+import { EpisodeLanes } from './episode-lanes.ts';
 import type { GroupGenerateHook, GroupRewardHook } from './hooks.ts';
 import { perSampleGenerate } from './per-sample-generate.ts';
 import type { PromptRecord } from './prompt-record.ts';
 
 export interface EnvGroupGenerateOptions
-  extends Omit<RunEpisodeOptions, 'task' | 'rolloutId' | 'groupIndex' | 'index' | 'signal' | 'resume' | 'sandboxes'> {
+  extends Omit<RunEpisodeOptions, 'task' | 'rolloutId' | 'groupIndex' | 'index' | 'signal' | 'resume' | 'sandboxes' | 'onSpans'> {
   /** The env task of a prompt (default: `record.task`, else `{ prompt, label, metadata }`). */
   toTask?: (record: PromptRecord) => unknown;
   /**
@@ -33,6 +35,11 @@ export interface EnvGroupGenerateOptions
   sandboxes?: SandboxLeases;
   /** Called with each finished episode's samples (progress bars, dashboards). */
   onEpisode?: (samples: readonly Sample[]) => void;
+  /**
+   * Called with each finished episode's spans (see env/episode-trace.ts), the rollout step it
+   * belongs to, and its lane: the lowest row free when it started (timelines draw one row per lane).
+   */
+  onEpisodeSpans?: (spans: EpisodeSpan[], where: { step: number; lane: number }) => void;
 }
 
 /** What to spread into `RolloutManagerOptions`: the generate hook, and the group reward when the rubric has one. */
@@ -46,11 +53,13 @@ export function defaultTask(record: PromptRecord): unknown {
 }
 
 export function envGroupGenerate(options: EnvGroupGenerateOptions): EnvRolloutHooks {
-  const { toTask = defaultTask, sandboxes, onEpisode, engine, ...episodeOptions } = options;
+  const { toTask = defaultTask, sandboxes, onEpisode, onEpisodeSpans, engine, ...episodeOptions } = options;
+  const lanes = new EpisodeLanes();
   const program = asAgents(options.env);
 
   const episodes = (leases: SandboxLeases | undefined) => perSampleGenerate((context) =>
     context.budgets.episode(async () => {
+      const lane = onEpisodeSpans ? lanes.acquire() : -1;
       const result = await runEpisode({
         ...episodeOptions,
         engine: withinBudget(engine, context.budgets.model),
@@ -61,7 +70,8 @@ export function envGroupGenerate(options: EnvGroupGenerateOptions): EnvRolloutHo
         signal: context.signal,
         ...(context.resume?.snapshot !== undefined ? { resume: context.resume.snapshot as EpisodeSnapshot } : {}),
         ...(leases ? { sandboxes: leaseWithinBudget(leases, context.budgets) } : {}),
-      });
+        ...(onEpisodeSpans ? { onSpans: (spans: EpisodeSpan[]) => onEpisodeSpans(spans, { step: context.step, lane }) } : {}),
+      }).finally(() => lane >= 0 && lanes.release(lane));
       onEpisode?.(result.samples);
       return { samples: result.samples, snapshot: result.snapshot };
     }),
