@@ -10,11 +10,13 @@ import { DataBuffer } from '../buffer/data-buffer.ts';
 import { loadChat, type Chat } from '../chat/chat-template.ts';
 import { initTinyModel } from '../engine/embedded/tiny-model.ts';
 import { asAgents, checkRoleNames } from '../env/agents.ts';
-import { loadEnv } from '../env/load-env.ts';
+import { loadEnv, type AnyEnv } from '../env/load-env.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import type { Sample } from '../protocol/sample.ts';
 import { abortWorkers } from '../rollout/engine-abort.ts';
 import { envGroupGenerate } from '../rollout/env-group-generate.ts';
+import { openEnvRun } from '../rollout/env-run.ts';
+import type { EnvSandboxes } from '../rollout/env-sandboxes.ts';
 import { readPromptRows } from '../rollout/prompt-rows.ts';
 import type { DatasetKeys } from '../rollout/prompt-record.ts';
 import { PromptSource } from '../rollout/prompt-source.ts';
@@ -144,7 +146,13 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     };
     const roleEngines = openRoleEngines(recipe.rollout.roles);
     cleanups.push(() => roleEngines.close());
-    const evaluator = await heldOutEvaluator(recipe, engines, chat, abort, roleEngines);
+    // One run of the env for training and eval alike: its setup(), its sandboxes (Docker
+    // leases, per-task images, forks per group) and its close() when the run ends.
+    const env = await loadEnv(recipe.env);
+    const envRun = await openEnvRun(env, { signal: abort });
+    cleanups.push(() => envRun.close());
+    const episodeBase = { env, sandboxes: envRun.sandboxes, roleEngines };
+    const evaluator = await heldOutEvaluator(recipe, engines, chat, abort, episodeBase);
     const start = { step: (resumed?.trainedStep ?? -1) + 1, weightVersion };
     const stop = AbortSignal.any([abort, ...(options.stop ? [options.stop] : [])]);
     const maxTokensPerGpu = recipe.trainer.maxTokensPerGpu;
@@ -171,7 +179,7 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
         ...(recipe.algorithm.maxStaleness !== undefined ? { maxWeightLag: recipe.algorithm.maxStaleness } : {}),
       });
       cleanups.push(() => buffer.close());
-      const rollout = await rolloutManager(recipe, engines, chat, buffer, roleEngines, {
+      const rollout = await rolloutManager(recipe, engines, chat, buffer, episodeBase, {
         ...(recipe.logging.episodeSpans ? { onEpisodeSpans: writeTimeline.episode } : {}),
         ...(options.onEpisode ? { onEpisode: options.onEpisode } : {}),
       });
@@ -207,11 +215,17 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
   }
 }
 
+/** What every episode of the run shares: the env, its sandbox leases, the per-role engines. */
+interface EpisodeBase {
+  env: AnyEnv;
+  sandboxes: EnvSandboxes | undefined;
+  roleEngines: RoleEngines;
+}
+
 async function rolloutManager(
-  recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer, roleEngines: RoleEngines,
+  recipe: Recipe, engines: OpenEngines, chat: Chat, buffer: DataBuffer, { env, sandboxes, roleEngines }: EpisodeBase,
   observers: { onEpisodeSpans?: TimelineWriter['episode']; onEpisode?: (samples: readonly Sample[]) => void },
 ): Promise<RolloutManager> {
-  const env = await loadEnv(recipe.env);
   // A role the env does not have is named before the first rollout, not as failed episodes.
   if (recipe.rollout.roles) checkRoleNames(asAgents(env).roles, Object.keys(recipe.rollout.roles));
   const source = await PromptSource.fromFile(recipe.data.train, { shuffle: recipe.data.shuffle, seed: recipe.train.seed, keys: datasetKeys(recipe) });
@@ -223,6 +237,7 @@ async function rolloutManager(
     ...(recipe.algorithm.overSamplingBatchSize ? { overSamplingBatchSize: recipe.algorithm.overSamplingBatchSize } : {}),
     ...envGroupGenerate({
       env, engine: engines.client, chat, sampling: r.sampling,
+      ...(sandboxes ? { sandboxes } : {}),
       ...(roleEngines.roles ? { roles: roleEngines.roles } : {}),
       ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}),
       ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}),
@@ -235,9 +250,10 @@ async function rolloutManager(
   });
 }
 
-async function heldOutEvaluator(recipe: Recipe, engines: OpenEngines, chat: Chat, signal: AbortSignal, roleEngines: RoleEngines): Promise<((step: number) => Promise<EvalResult>) | undefined> {
+async function heldOutEvaluator(
+  recipe: Recipe, engines: OpenEngines, chat: Chat, signal: AbortSignal, { env, sandboxes, roleEngines }: EpisodeBase,
+): Promise<((step: number) => Promise<EvalResult>) | undefined> {
   if (!recipe.data.heldOut) return undefined;
-  const env = await loadEnv(recipe.env);
   const all = (await PromptSource.fromFile(recipe.data.heldOut, { keys: datasetKeys(recipe) })).records;
   const prompts = recipe.eval.limit ? all.slice(0, recipe.eval.limit) : all;
   const sampling = { ...recipe.rollout.sampling, ...(recipe.eval.maxNewTokens ? { max_new_tokens: recipe.eval.maxNewTokens } : {}) };
@@ -246,7 +262,7 @@ async function heldOutEvaluator(recipe: Recipe, engines: OpenEngines, chat: Chat
     evaluate(
       {
         prompts, sampling, greedy: recipe.eval.greedy, passK: recipe.eval.passK, passThreshold: recipe.eval.passThreshold, signal,
-        episode: { env, engine: engines.client, chat, ...(roleEngines.roles ? { roles: roleEngines.roles } : {}), ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}), ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}) },
+        episode: { env, engine: engines.client, chat, ...(sandboxes ? { sandboxes } : {}), ...(roleEngines.roles ? { roles: roleEngines.roles } : {}), ...(r.maxTurns ? { maxTurns: r.maxTurns } : {}), ...(r.templateKwargs ? { templateKwargs: r.templateKwargs } : {}) },
       },
       step,
     );
