@@ -68,7 +68,7 @@ function positiveInt(name: string, value: number | string | undefined, fallback:
 function imageOf(image: CodingEnvOptions['image']): ResolvedCodingOptions['image'] {
   if (image === undefined || image === '') return undefined;
   if (typeof image === 'function') return image;
-  return (task) => image.replaceAll('{instance_id}', task.instance_id).replaceAll('{repo}', task.repo).replaceAll('{version}', task.version);
+  return (task) => image.replaceAll('{instance_id}', task.instance_id).replaceAll('{repo}', task.repo).replaceAll('{version}', task.version ?? '');
 }
 
 export function resolveOptions(options: CodingEnvOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedCodingOptions {
