@@ -50,6 +50,9 @@ const scenarios: Record<string, string[]> = {
     call('create', { path: 'pytest.py', file_text: EXIT_ZERO }),
     submit,
   ],
+  'break-git': [call('str_replace', { path: 'gauge/readings.py', old_str: BUGGY_LINE, new_str: `${GOLD_LINE}\n    return reading` }), bash('rm -rf .git && echo gone'), submit],
+  'too-big': [call('str_replace', { path: 'gauge/readings.py', old_str: BUGGY_LINE, new_str: `${GOLD_LINE}\n    return reading` }), bash('head -c 1200000 /dev/urandom | base64 > data.txt'), submit],
+  'exit-in-code': [call('create', { path: 'gauge/__init__.py', file_text: 'import os\nos._exit(0)\n' }), submit],
 };
 
 let chat: Awaited<ReturnType<typeof loadChat>>;
@@ -131,5 +134,15 @@ describe('envs/coding: the reward', () => {
     expect(verdict.dropped.sort()).toEqual(['bin/pytest', 'pytest.py']);
     // ./bin/python3 is the agent's repository content and is carried, but nothing runs it.
     expect(verdict.carried).toEqual(['bin/python3']);
+  });
+
+  it('what the agent breaks itself scores 0, never an excluded failure: no .git, a diff over the cap, code that exits the test run', async () => {
+    for (const name of ['break-git', 'too-big', 'exit-in-code']) {
+      const sample = await play(env, name);
+      expect(sample, name).toMatchObject({ status: 'completed', reward: 0, rewards: { resolved: 0, tests_passed: 0 } });
+    }
+    expect(verdicts.get('physarum__gauge-break-git')!.reason).toMatch(/git cannot diff the workdir/);
+    expect(verdicts.get('physarum__gauge-too-big')!.reason).toMatch(/larger than 1048576 bytes/);
+    expect(verdicts.get('physarum__gauge-exit-in-code')!.reason).toMatch(/without its report/);
   });
 });
