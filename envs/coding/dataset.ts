@@ -12,17 +12,19 @@ import { applyUnifiedDiff, type Tree } from './unified-diff.ts';
 export { applyUnifiedDiff, diffPaths, type Tree } from './unified-diff.ts';
 
 /** FAIL_TO_PASS / PASS_TO_PASS: a JSON array, or (as in SWE-bench's own files) a string holding one. */
-const TestList = z.union([
-  z.array(z.string()),
-  z.string().transform((text, ctx) => {
+const TestList = z.unknown().transform((value, ctx): string[] => {
+  let list = value;
+  if (typeof value === 'string') {
     try {
-      return z.array(z.string()).parse(JSON.parse(text));
+      list = JSON.parse(value);
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'a string here must hold a JSON array of test ids' });
-      return z.NEVER;
+      list = undefined;
     }
-  }),
-]);
+  }
+  if (Array.isArray(list) && list.every((id) => typeof id === 'string')) return list as string[];
+  ctx.addIssue({ code: 'custom', message: 'must be a JSON array of test ids, or a string holding one' });
+  return z.NEVER;
+});
 
 const Commit = z.string().regex(/^[0-9a-f]{7,40}$/, 'a git commit hash');
 

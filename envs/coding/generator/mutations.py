@@ -242,14 +242,13 @@ class _Finder(ast.NodeVisitor):
         if node in self.elifs:
             last = node.end_lineno if not node.orelse else body_end
             self.add("dropped_branch", *src.line_span(node.lineno, last), "", node)
-            return
-        if src.offset(node.lineno, node.col_offset) != src.line_starts[node.lineno - 1] + len(indent):
+        elif src.offset(node.lineno, node.col_offset) != src.line_starts[node.lineno - 1] + len(indent):
             return  # not alone on its line
-        if not node.orelse:
+        elif not node.orelse:
             self.add("dropped_branch", *src.line_span(node.lineno, node.end_lineno), f"{indent}pass\n", node)
             return
-        if node.orelse[0] in self.elifs:
-            return  # dropping the `if` would leave a dangling `elif`; its elifs are mutated instead
+        if not node.orelse or node.orelse[0] in self.elifs:
+            return  # dropping an `if` would leave a dangling `elif`; its elifs are mutated instead
         for lineno in range(body_end + 1, node.orelse[0].lineno + 1):
             if src.line(lineno).strip().startswith("else"):
                 self.add("dropped_branch", *src.line_span(lineno, node.orelse[-1].end_lineno), "", node)

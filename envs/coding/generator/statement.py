@@ -27,10 +27,6 @@ _CLOSINGS = [
 ]
 
 
-def _imports(tree: ast.Module, source: str) -> list[str]:
-    return [ast.get_source_segment(source, n) for n in tree.body if isinstance(n, ast.ImportFrom) and n.module != "__future__"]
-
-
 def _find_test(tree: ast.Module, nodeid: str) -> ast.FunctionDef | None:
     names = nodeid.split("::")[1:]
     scope = tree.body
@@ -81,7 +77,7 @@ def _symptom(stmt: ast.stmt, raises: ast.With | None, failure: dict, source: str
                 return f"`{left}` gives `{compare['left']}`, but I expected `{compare['right']}`."
             if op in ("!=", "is not"):
                 return f"`{left}` gives `{compare['left']}`, which should not equal `{right}`."
-            return f"I expected `{left} {op} {right}`, but `{left}` is `{compare['left']}` and `{right}` is `{compare['right']}`."
+            return f"`{left} {op} {right}` is False, but it should be True (`{left}` is `{compare['left']}`, `{right}` is `{compare['right']}`)."
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             return f"`{seg(test.operand)}` is true here, but it should be false."
         if isinstance(test, ast.Compare):
@@ -99,21 +95,54 @@ def _target(stmt: ast.Assert, source: str) -> str:
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         if isinstance(test.ops[0], (ast.In, ast.NotIn)):
             return f"{seg(test.left)} in {seg(test.comparators[0])}"
+        if isinstance(test.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+            return seg(test)
         return seg(test.left)
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return seg(test.operand)
     return seg(test)
 
 
-def _reproduction(imports: list[str], before: list[ast.stmt], stmt: ast.stmt, source: str) -> str:
-    lines = list(imports)
-    for node in before:
-        lines.append(textwrap.dedent(" " * node.col_offset + ast.get_source_segment(source, node)))
-    if isinstance(stmt, ast.Assert):
-        lines.append(_target(stmt, source))
-    else:
-        lines.append(textwrap.dedent(" " * stmt.col_offset + ast.get_source_segment(source, stmt)))
-    return "\n".join(lines)
+def _names(nodes) -> set[str]:
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _defined(node: ast.stmt) -> set[str]:
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, ast.Assign):
+        return {t.id for t in node.targets if isinstance(t, ast.Name)}
+    if isinstance(node, ast.ImportFrom):
+        return {alias.asname or alias.name for alias in node.names}
+    return set()
+
+
+def _context(tree: ast.Module, used: set[str]) -> list[ast.stmt]:
+    """The module-level imports, helpers and constants the reproduction needs (transitively), in file order."""
+    candidates = [
+        n for n in tree.body
+        if (isinstance(n, ast.ImportFrom) and n.module != "__future__")
+        or isinstance(n, (ast.ClassDef, ast.Assign))
+        or (isinstance(n, ast.FunctionDef) and not n.name.startswith("test"))
+    ]
+    needed: list[ast.stmt] = []
+    frontier = set(used)
+    while frontier:
+        new = [n for n in candidates if n not in needed and _defined(n) & frontier]
+        needed += new
+        frontier = _names(new) - set().union(*(_defined(n) for n in needed)) if new else set()
+    return [n for n in candidates if n in needed]
+
+
+def _reproduction(tree: ast.Module, before: list[ast.stmt], stmt: ast.stmt, source: str) -> str:
+    body = [textwrap.dedent(" " * node.col_offset + ast.get_source_segment(source, node)) for node in before]
+    body.append(_target(stmt, source) if isinstance(stmt, ast.Assert) else textwrap.dedent(" " * stmt.col_offset + ast.get_source_segment(source, stmt)))
+    used = _names([*before, stmt])
+    header = []
+    for node in _context(tree, used):
+        text = ast.get_source_segment(source, node)
+        header.append(text if isinstance(node, ast.ImportFrom) else "\n" + text + "\n")
+    return ("\n".join(header).strip() + "\n\n" + "\n".join(body)).strip()
 
 
 def describe_failure(nodeid: str, failure: dict, test_files: dict[str, bytes]) -> tuple[str, str] | None:
@@ -128,7 +157,7 @@ def describe_failure(nodeid: str, failure: dict, test_files: dict[str, bytes]) -
     stmt, before, raises = _innermost_statement(func.body, line)
     if stmt is None:
         return None
-    return _reproduction(_imports(tree, source), before, stmt, source), _symptom(stmt, raises, failure, source)
+    return _reproduction(tree, before, stmt, source), _symptom(stmt, raises, failure, source)
 
 
 def problem_statement(pkg: str, failing: list[str], failures: dict[str, dict], test_files: dict[str, bytes], rng: random.Random) -> str:
