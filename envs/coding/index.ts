@@ -69,7 +69,7 @@ export class CodingEnv extends ToolEnv<SweBenchInstance, CodingState, Sandbox> {
 
   /** Once per group: the repository at base_commit, and the tests when they are visible. */
   override async setupSandbox(task: SweBenchInstance, sandbox: Sandbox, signal: AbortSignal): Promise<void> {
-    await prepareRepo(sandbox, task, { tree: await this.treeOf(task), withTests: this.options.tests === 'visible', signal });
+    await prepareRepo(sandbox, task, { tree: await this.treeOf(task), withTests: this.options.tests === 'visible', scrub: true, signal });
   }
 
   reset({ task }: EnvContext<SweBenchInstance, CodingState, Sandbox>): Message[] {

@@ -22,6 +22,8 @@ export interface PrepareRepoOptions {
   tree: Record<string, string> | undefined;
   /** Apply the test patch to the working tree (uncommitted: HEAD stays base_commit). */
   withTests: boolean;
+  /** Drop the new repository's reflog and repack (the agent's sandbox; a room skips it, no agent sees it). */
+  scrub: boolean;
   signal?: AbortSignal;
 }
 
@@ -29,7 +31,7 @@ function tail(text: string): string {
   return text.trim().split('\n').slice(-5).join(' | ').slice(-600);
 }
 
-export async function prepareRepo(sandbox: Sandbox, task: SweBenchInstance, { tree, withTests, signal }: PrepareRepoOptions): Promise<void> {
+export async function prepareRepo(sandbox: Sandbox, task: SweBenchInstance, { tree, withTests, scrub, signal }: PrepareRepoOptions): Promise<void> {
   const id = task.instance_id;
   if (tree) {
     const wrote = await sandbox.exec(['python3', '-c', WRITE_TREE], { stdin: JSON.stringify(tree), signal, timeoutMs: 60_000 });
@@ -41,8 +43,8 @@ export async function prepareRepo(sandbox: Sandbox, task: SweBenchInstance, { tr
       throw new EnvError(`task ${id}: the base tree commits as ${head}, not base_commit ${task.base_commit} (the task's patch or repos/ folder does not match its base_commit)`);
     }
     // A fresh repository has one commit; the scrub drops its reflog too, so `git reflog` shows nothing.
-    const scrubbed = await sandbox.exec(scrubHistoryScript(task.base_commit), { signal, timeoutMs: 60_000 });
-    if (scrubbed.exitCode !== 0) throw new EnvError(`task ${id}: cleaning the repository's history failed: ${tail(scrubbed.stderr)}`);
+    const scrubbed = scrub ? await sandbox.exec(scrubHistoryScript(task.base_commit), { signal, timeoutMs: 60_000 }) : undefined;
+    if (scrubbed && scrubbed.exitCode !== 0) throw new EnvError(`task ${id}: cleaning the repository's history failed: ${tail(scrubbed.stderr)}`);
   } else {
     const r = await sandbox.exec('git rev-parse HEAD', { signal, timeoutMs: 30_000 });
     if (r.exitCode !== 0 || r.stdout.trim() !== task.base_commit) {

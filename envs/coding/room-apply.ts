@@ -15,6 +15,7 @@ export type RoomApply = { ok: true; dropped: string[]; carried: string[] } | { o
 const APPLY_SCRIPT = [
   'set -e',
   'scratch=$1; shift',
+  'mkdir -p "$scratch"',
   'repo=$PWD',
   'g() { git -c core.hooksPath=/dev/null "$@"; }',
   'g worktree add -q --detach "$scratch/tree" HEAD || exit 5',
@@ -38,7 +39,6 @@ const names = (text: string): string[] => text.split('\0').filter((n) => n.lengt
 export async function applyAgentDiff(room: Sandbox, diff: string, testPatch: string, signal?: AbortSignal): Promise<RoomApply> {
   if (diff.trim() === '') return { ok: true, dropped: [], carried: [] };
   const scratch = `/tmp/physarum-apply-${Math.random().toString(36).slice(2)}`;
-  await room.exec(['mkdir', '-p', scratch], { signal, timeoutMs: 30_000 });
   const r = await room.exec(['bash', '-c', APPLY_SCRIPT, 'room-apply', scratch, ...droppedPathspecs(testPatch)], { stdin: diff, signal, timeoutMs: 120_000 });
   // Before the agent's diff is touched (the scratch worktree of base): the room's failure, not the agent's.
   if (r.exitCode === 5) throw new VerifierError('resolved', `the verification room cannot make a scratch worktree: ${r.stderr.trim().slice(-400)}`);

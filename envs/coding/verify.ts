@@ -55,7 +55,7 @@ export async function verify({ task, agent, openRoom, tree, options, signal }: V
   const diffBytes = Buffer.byteLength(taken.diff);
 
   const room = await openRoom();
-  await prepareRepo(room, task, { tree, withTests: true, signal });
+  await prepareRepo(room, task, { tree, withTests: true, scrub: false, signal });
   const preflight = await room.exec([options.python, '-c', 'import pytest'], { signal, timeoutMs: 60_000 });
   if (preflight.exitCode !== 0) {
     throw new VerifierError('resolved', `pytest cannot run in the verification room (${options.python} -c 'import pytest' exited ${preflight.exitCode}): ${preflight.stderr.trim().slice(-300)}`);
