@@ -6,7 +6,6 @@
 import type { Message } from '../../src/index.ts';
 import type { SweBenchInstance } from './dataset.ts';
 import type { TestVisibility } from './options.ts';
-import { patchPaths } from './protected-paths.ts';
 
 export const SYSTEM_PROMPT = [
   'You are a software engineer fixing a bug in a git repository, inside a sandbox without network access.',
@@ -16,7 +15,8 @@ export const SYSTEM_PROMPT = [
 ].join(' ');
 
 export function taskMessages(task: SweBenchInstance, workdir: string, tests: TestVisibility): Message[] {
-  const testFiles = patchPaths(task.test_patch);
+  // The files of the failing tests: what reproduces the issue (the test patch may add helpers too).
+  const testFiles = [...new Set(task.FAIL_TO_PASS.map((id) => id.split('::')[0]!))].sort();
   const where = tests === 'visible'
     ? `The tests that reproduce the issue are in the working tree (not committed): ${testFiles.join(', ')}. Run them with \`python3 -m pytest -q ${testFiles.join(' ')}\`.`
     : 'The tests that will check your fix are not in the repository; write your own checks if you need them.';

@@ -8,6 +8,7 @@ import { SglangClient } from '../../../src/engine/client/sglang-client.ts';
 import { startScriptedServer } from '../../../src/engine/scripted/server.ts';
 import { runEpisode } from '../../../src/env/episode.ts';
 import { loadEnv } from '../../../src/env/load-env.ts';
+import { checkEnv } from '../../../src/rollout/check-env.ts';
 import { envSandboxes, type EnvSandboxes } from '../../../src/rollout/env-sandboxes.ts';
 import { buildEnvImage, reapSandboxes } from '../../../sandboxes/index.ts';
 import { CODING_IMAGE } from '../../../envs/coding/sandbox-spec.ts';
@@ -46,4 +47,11 @@ describe('envs/coding/validate.ts', async () => {
       }
     });
   }
+});
+
+describe('envs/coding with checkEnv', () => {
+  it('conforms on the first task: schema, reset, tools, rubric, a real sandbox prepared by setupSandbox', async () => {
+    const { cases: list } = await cases();
+    await checkEnv(await loadEnv('envs/coding'), list[0]!.task);
+  });
 });
