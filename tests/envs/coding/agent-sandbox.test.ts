@@ -107,4 +107,28 @@ describe('envs/coding: the agent\'s sandbox', () => {
       await group.close();
     }
   });
+
+  it('a verification room of the task has no network and none of the agent\'s files, before the env builds base_commit in it', async () => {
+    const sandboxes = await sandboxesOf(new CodingEnv({ reposDir: FIXTURE_REPOS }));
+    const signal = AbortSignal.timeout(120_000);
+    const { sandbox, release, verificationRoom } = await sandboxes.lease(signal, task);
+    try {
+      expect(sandbox.spec.network).toBe(false);
+      await agent(sandbox).bash('echo mine > note.txt && echo "# edited" >> gauge/readings.py');
+      await sandbox.finalize({ signal });
+      const room = await verificationRoom!(signal);
+      try {
+        expect(room.sandbox.spec.network).toBe(false);
+        const ls = await room.sandbox.exec('ls -A; echo end');
+        expect(ls.stdout).toBe('end\n'); // an empty workdir: the env builds base_commit there itself
+        const net = await room.sandbox.exec(['python3', '-c', 'import socket; socket.create_connection(("1.1.1.1", 80), timeout=3)']);
+        expect(net.exitCode).not.toBe(0);
+        expect(net.stderr).toMatch(/unreachable|OSError/i);
+      } finally {
+        await room.release();
+      }
+    } finally {
+      await release();
+    }
+  });
 });
