@@ -56,6 +56,7 @@ const scenarios: Record<string, string[]> = {
   ],
   'break-git': [call('str_replace', { path: 'gauge/readings.py', old_str: BUGGY_LINE, new_str: `${GOLD_LINE}\n    return reading` }), bash('rm -rf .git && echo gone'), submit],
   'too-big': [call('str_replace', { path: 'gauge/readings.py', old_str: BUGGY_LINE, new_str: `${GOLD_LINE}\n    return reading` }), bash('head -c 1200000 /dev/urandom | base64 > data.txt'), submit],
+  'oom-in-code': [call('create', { path: 'gauge/__init__.py', file_text: 'hog = b"x" * (600 * 1024 * 1024)\nfrom .readings import average_reading, clamp_reading\n' }), submit],
   'exit-in-code': [call('create', { path: 'gauge/__init__.py', file_text: 'import os\nos._exit(0)\n' }), submit],
 };
 
@@ -152,5 +153,12 @@ describe('envs/coding: the reward', () => {
     expect(verdicts.get('physarum__gauge-break-git')!.reason).toMatch(/git cannot diff the workdir/);
     expect(verdicts.get('physarum__gauge-too-big')!.reason).toMatch(/larger than 1048576 bytes/);
     expect(verdicts.get('physarum__gauge-exit-in-code')!.reason).toMatch(/without its report/);
+  });
+
+  it('code that runs the verification room out of memory scores 0 (the agent\'s doing), not an excluded failure', async () => {
+    const small = new CodingEnv({ reposDir: FIXTURE_REPOS, limits: { memoryMb: 256, cpus: 1, pids: 256, diskMb: 512 }, onVerdict: (task, verdict) => void verdicts.set(task.instance_id, verdict) });
+    const sample = await play(small, 'oom-in-code');
+    expect(sample).toMatchObject({ status: 'completed', reward: 0, rewards: { resolved: 0, tests_passed: 0 } });
+    expect(verdicts.get('physarum__gauge-oom-in-code')!.reason).toMatch(/the test run hit the room's oom/);
   });
 });

