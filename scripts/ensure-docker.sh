@@ -30,7 +30,8 @@ fi
 if ! docker info >/dev/null 2>&1; then
   echo "ensure-docker: starting dockerd" >&2
   mkdir -p /var/log
-  nohup dockerd >/var/log/physarum-dockerd.log 2>&1 &
+  # Appended, not truncated: a daemon that died earlier leaves its last words for whoever restarts it.
+  nohup dockerd >>/var/log/physarum-dockerd.log 2>&1 &
   for _ in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then base_image; exit 0; fi
     sleep 0.5
