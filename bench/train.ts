@@ -4,14 +4,17 @@
  * The rollout runs on the scripted SGLang server with a fixed per-turn latency (engines on other
  * machines, as on a cluster) chosen so that a rollout takes about as long as a train step on the
  * real torch_hf worker (measured first); then the same recipe, seed and steps run sync and async.
- * Ideal async_speedup is 2.0. step_overhead is the driver's share of a sync step spent outside
- * rollout and train (take, pack, export, weight sync, bookkeeping).
+ * The server is its own process, reached as an `external` engine, as SGLang is: its work is not
+ * done on the driver's event loop. Ideal async_speedup is 2.0. step_overhead is the driver's share
+ * of a sync step spent outside rollout and train (take, pack, export, weight sync, bookkeeping).
  *
  *   npx tsx bench/run.ts train [--steps 6] [--latency-ms <fixed instead of calibrated>]
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseRecipe } from '../src/driver/recipe-load.ts';
 import { runRecipe } from '../src/driver/run.ts';
@@ -19,13 +22,27 @@ import { startWorker } from '../src/driver/start-worker.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
-function recipe(runDir: string, mode: 'sync' | 'async', steps: number, latencyMs: number, script: string, model: string) {
+/** The scripted server as its own process (src/engine/scripted/main.ts), like an SGLang engine. */
+async function startServer(script: string, latencyMs: number, tokenizer: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/engine/scripted/main.ts'), '--script', script, '--latency-ms', String(latencyMs), '--tokenizer', tokenizer], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for await (const line of createInterface({ input: child.stdout })) {
+    const url = /on (http:\/\/\S+):/.exec(line)?.[1];
+    if (url) return { url, stop: async () => void (child.kill('SIGTERM'), await exited) };
+  }
+  throw new Error('bench train: the scripted server exited before it was ready');
+}
+
+function recipe(runDir: string, mode: 'sync' | 'async', steps: number, url: string, model: string) {
   return parseRecipe({
     name: `bench-train-${mode}`,
     env: path.join(root, 'envs/addition'),
     data: { train: path.join(root, 'envs/addition/train.jsonl') },
     model: { path: model },
-    engine: { kind: 'scripted', script, latencyMs },
+    engine: { kind: 'external', urls: [url] },
     trainer: { backend: 'torch_hf', device: 'cpu', optimizer: { lr: 1e-4 } },
     // Scripted replies make every group zero-std: keep them, so every step trains the same batch size.
     algorithm: { dropZeroStd: false, ...(mode === 'async' ? { maxStaleness: 1 } : {}) },
@@ -37,7 +54,12 @@ function recipe(runDir: string, mode: 'sync' | 'async', steps: number, latencyMs
 
 async function run(mode: 'sync' | 'async', steps: number, latencyMs: number, script: string, model: string) {
   const runDir = mkdtempSync(path.join(tmpdir(), `bench-train-${mode}-`));
-  await runRecipe({ recipe: recipe(runDir, mode, steps, latencyMs, script, model), startWorker, log: () => undefined });
+  const server = await startServer(script, latencyMs, model);
+  try {
+    await runRecipe({ recipe: recipe(runDir, mode, steps, server.url, model), startWorker, log: () => undefined });
+  } finally {
+    await server.stop();
+  }
   const lines = readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
   // Steady state: the first step pays start-up (first rollout, warm caches) on both sides.
   const steady = lines.slice(1);

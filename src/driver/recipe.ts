@@ -120,6 +120,11 @@ const Trainer = z.strictObject({
   parallelism: z.strictObject({ tp: positiveInt.optional(), pp: positiveInt.optional(), dp: positiveInt.optional() }).optional(),
   microBatchTokens: positiveInt.optional(),
   activationCheckpointing: z.boolean().optional(),
+  /**
+   * torch's intra-op threads in the worker (CPU training). Default: torch's own (one per core), except
+   * async CPU runs, which leave one core to the rollout overlapping the train step (docs/training.md).
+   */
+  threads: positiveInt.optional(),
   /** Megatron flags without the `--megatron-` prefix, e.g. `{ 'sequence-parallel': true }`. */
   megatron: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   /** Token budget of one micro-batch when the Data Buffer packs the trainer batch. */

@@ -102,7 +102,8 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     });
     const trainer = worker.client;
     const info = await trainer.init(workerInitConfig(recipe, model));
-    log(`train: ${recipe.name}: worker ${String(info.backend)} on ${String(info.device)}, ${String(info.parameters)} parameters`);
+    const threads = info.threads === undefined ? '' : `, ${String(info.threads)} torch thread${info.threads === 1 ? '' : 's'}`;
+    log(`train: ${recipe.name}: worker ${String(info.backend)} on ${String(info.device)}, ${String(info.parameters)} parameters${threads}`);
 
     const checkpoints = new Checkpoints(paths.root);
     const resumed = options.resume ? await checkpoints.load(trainer) : undefined;
@@ -116,7 +117,9 @@ export async function runRecipe(options: RunOptions): Promise<RunSummary> {
     log(`train: engines: ${engines.description}`);
     const weights = weightPublisher({ trainer, weightSync: engines.weightSync, dir: paths.weights, format });
     // Engines started elsewhere begin on the base model: give them the worker's weights (slime pushes once before the loop).
-    if (recipe.engine.kind === 'external' || recipe.engine.kind === 'fleet') await weights.publish(weightVersion);
+    // The export above is that version (an export never overwrites one), so it is loaded, not made again.
+    if (recipe.engine.kind === 'external' || recipe.engine.kind === 'fleet')
+      await engines.weightSync.updateFromDisk({ modelPath: first.path, version: String(weightVersion) });
 
     const writeMetrics = jsonlWriter(paths.metrics);
     // TensorBoard / W&B read metrics.jsonl from a process of their own: it never holds up a step.

@@ -3,6 +3,7 @@
  * (CONTRACT-trainer-rpc.md), as an interface. `TrainerClient` (trainer-client.ts) is the real one;
  * tests may hand the loop a double. Also: the worker's `init` config derived from a recipe.
  */
+import { availableParallelism } from 'node:os';
 import type { Recipe } from './recipe.ts';
 
 export interface TrainStepMetrics {
@@ -22,9 +23,21 @@ export interface TrainerPort {
   shutdown(): Promise<unknown>;
 }
 
+/**
+ * torch's intra-op threads for the worker: the recipe's `trainer.threads`; else, for an async run
+ * training on this machine's CPU, one core fewer than the machine has, so the rollout that overlaps
+ * the train step (the driver's episodes, a local engine) has a core; else torch's own default.
+ */
+export function workerThreads(recipe: Recipe, cores = availableParallelism()): number | undefined {
+  if (recipe.trainer.threads !== undefined) return recipe.trainer.threads;
+  if (recipe.train.mode === 'async' && recipe.trainer.device === 'cpu' && recipe.algorithm.kind !== 'sft') return Math.max(1, cores - 1);
+  return undefined;
+}
+
 /** The worker's `init` record for a recipe (`modelPath`: the HF directory the run trains). */
 export function workerInitConfig(recipe: Recipe, modelPath: string): Record<string, unknown> {
   const t = recipe.trainer;
+  const threads = workerThreads(recipe);
   const loss = { ...recipe.algorithm.loss, ...(recipe.algorithm.kind === 'sft' ? { policyLoss: 'sft' } : {}) };
   return {
     backend: t.backend,
@@ -40,6 +53,7 @@ export function workerInitConfig(recipe: Recipe, modelPath: string): Record<stri
     ...(t.parallelism ? { parallelism: t.parallelism } : {}),
     ...(t.microBatchTokens ? { microBatchTokens: t.microBatchTokens } : {}),
     ...(t.activationCheckpointing !== undefined ? { activationCheckpointing: t.activationCheckpointing } : {}),
+    ...(threads !== undefined ? { threads } : {}),
     ...(Object.keys(t.megatron).length > 0 ? { megatron: t.megatron } : {}),
   };
 }

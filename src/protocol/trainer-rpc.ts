@@ -106,6 +106,11 @@ export const WorkerInitConfig = z
     /** Refuse (PHYSARUM_TRAINER_MEMORY_BUDGET) a micro-batch with more tokens than this. */
     memoryBudgetTokens: posInt.optional(),
     activationCheckpointing: z.boolean().default(false),
+    /**
+     * Intra-op threads of torch on the CPU (torch.set_num_threads); default: torch's own choice
+     * (one per core). Fewer leave cores to work that overlaps training (an async rollout).
+     */
+    threads: posInt.optional(),
     megatron: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
@@ -121,6 +126,8 @@ export const InitResult = z.object({
   trainableParameters: z.number().int().nonnegative(),
   modelType: z.string(),
   vocabSize: posInt,
+  /** torch's intra-op threads in the worker after init (torch.get_num_threads()). */
+  threads: posInt.optional(),
 });
 export type InitResult = z.infer<typeof InitResult>;
 

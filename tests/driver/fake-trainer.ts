@@ -3,7 +3,7 @@
  * each frame it is given, "exports" weights as small files (the scripted server checks the path
  * exists), and keeps saved checkpoints in memory.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeTrainerBatch } from '../../src/buffer/wire.ts';
 import type { TrainerPort } from '../../src/driver/trainer-port.ts';
@@ -42,6 +42,8 @@ export function fakeTrainer(): FakeTrainer {
     async exportWeights({ dir, version }) {
       mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `weights-${version}.gguf`);
+      // As the worker: a version is exported once (an engine may have the file mapped).
+      if (existsSync(file)) throw new Error(`export_weights: ${file} exists; export each version under a new number`);
       writeFileSync(file, `v${version}`);
       fake.exports.push(version);
       return { path: file, format: 'gguf', bytes: 3, seconds: 0 };

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataBuffer } from '../../src/buffer/data-buffer.ts';
+import { loadTokenizer } from '../../src/chat/tokenizer.ts';
+import { loadScript, startScriptedServer } from '../../src/engine/scripted/server.ts';
 import { parseRecipe } from '../../src/driver/recipe-load.ts';
 import { runRecipe, type StartWorker } from '../../src/driver/run.ts';
 import { fakeTrainer, type FakeTrainer } from './fake-trainer.ts';
@@ -90,6 +92,20 @@ describe('training loop (scripted engine, worker double)', () => {
     for (const g of groups) for (const v of g.versions) expect(g.step - Number(v)).toBeLessThanOrEqual(1);
     // Some step trained on samples generated under the previous version: the overlap happened.
     expect(groups.some((g) => g.versions.some((v) => Number(v) < g.step))).toBe(true);
+  });
+
+  it('external engines load the first export (v0) before step 0, then every new version', async () => {
+    const server = await startScriptedServer({ script: await loadScript(script), tokenizer: await loadTokenizer(modelDir), weightVersion: 'base' });
+    try {
+      const r = recipe({ engine: { kind: 'external', urls: [server.url] } }, { steps: 2 });
+      const fake = fakeTrainer();
+      const summary = await runRecipe({ recipe: r, startWorker: starter(fake), ...quiet });
+      expect(fake.exports).toEqual([0, 1, 2, 2]); // v0 once, one per step, the final HF export
+      expect(server.engine.weightVersion).toBe(String(summary.weightVersion));
+      for (const g of consumed(r.runDir)) expect(g.versions).toEqual([String(g.step)]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('colocated: the engine has released its memory while the worker trains, and has it back to roll out', async () => {

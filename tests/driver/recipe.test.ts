@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { splitTrainArgv } from '../../src/cli/train.ts';
 import { dryRun, formatDryRun } from '../../src/driver/dry-run.ts';
 import { applyOverrides, loadRecipe, parseRecipe } from '../../src/driver/recipe-load.ts';
+import { workerInitConfig, workerThreads } from '../../src/driver/trainer-port.ts';
 import { WorkerInitConfig } from '../../src/protocol/trainer-rpc.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -41,6 +42,26 @@ describe('recipe validation', () => {
 
   it('refuses colocate with async', () => {
     expect(() => parseRecipe({ ...minimal, train: { steps: 1, mode: 'async', colocate: true } })).toThrow(/train\.colocate: colocate needs train\.mode "sync"/);
+  });
+});
+
+describe('torch threads of the worker', () => {
+  const cpu = { ...minimal, trainer: { device: 'cpu' } };
+  it('async CPU runs leave one core to the rollout; sync runs keep torch\'s default; the recipe wins', () => {
+    expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 2)).toBe(1);
+    expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 16)).toBe(15);
+    expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 1)).toBe(1);
+    expect(workerThreads(parseRecipe(cpu), 2)).toBeUndefined();
+    expect(workerThreads(parseRecipe({ ...minimal, trainer: { device: 'cuda' }, train: { steps: 1, mode: 'async' } }), 2)).toBeUndefined();
+    expect(workerThreads(parseRecipe({ ...cpu, trainer: { device: 'cpu', threads: 2 }, train: { steps: 1, mode: 'async' } }), 2)).toBe(2);
+  });
+
+  it('reaches the worker config, which the worker schema accepts', () => {
+    const init = workerInitConfig(parseRecipe({ ...cpu, trainer: { device: 'cpu', threads: 3 } }), '/m');
+    expect(init.threads).toBe(3);
+    expect(WorkerInitConfig.parse(init).threads).toBe(3);
+    expect(workerInitConfig(parseRecipe(cpu), '/m')).not.toHaveProperty('threads');
+    expect(() => parseRecipe({ ...cpu, trainer: { threads: 0 } })).toThrow(/trainer\.threads/);
   });
 });
 

@@ -24,7 +24,7 @@ export const rpcCases: Case[] = [
       optimizer: { lr: 1e-4, betas: [0.9, 0.95], clipGrad: null }, scheduler: { warmupSteps: 2, decaySteps: 100, minLr: 1e-6 },
       loss: { policyLoss: 'gspo', kl: { coef: 0.01 } }, reference: 'initial',
       lora: { r: 8, alpha: 16, targetModules: ['q_proj', 'v_proj'] }, parallelism: { dp: 2 },
-      microBatchTokens: 2048, memoryBudgetTokens: 8192, activationCheckpointing: true, megatron: { 'recompute-granularity': 'full' },
+      microBatchTokens: 2048, memoryBudgetTokens: 8192, activationCheckpointing: true, threads: 1, megatron: { 'recompute-granularity': 'full' },
     },
   },
   { record: 'WorkerInitConfig', description: 'unknown field', input: { ...tinyInit, learningRate: 1 }, error: 'learningRate' },
@@ -32,6 +32,7 @@ export const rpcCases: Case[] = [
   { record: 'WorkerInitConfig', description: 'missing seed', input: { backend: 'torch_hf', model: { path: 'x' } }, error: 'seed' },
   { record: 'WorkerInitConfig', description: 'negative learning rate', input: { ...tinyInit, optimizer: { lr: -1 } }, error: 'optimizer.lr' },
   { record: 'WorkerInitConfig', description: 'model neither path nor tiny', input: { ...tinyInit, model: { hub: 'Qwen/Qwen3' } }, error: 'model' },
+  { record: 'WorkerInitConfig', description: 'zero torch threads', input: { ...tinyInit, threads: 0 }, error: 'threads' },
   { record: 'WorkerInitConfig', description: 'LoRA without target modules', input: { ...tinyInit, lora: { r: 4, alpha: 8, targetModules: [] } }, error: 'lora.targetModules' },
   { record: 'LossConfig', description: 'all defaults', input: {} },
   {

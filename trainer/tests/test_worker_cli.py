@@ -42,3 +42,15 @@ def test_token_is_enforced_and_sigterm_and_stdin_eof_end_it():
     second.proc.stdin.close()
     assert second.proc.wait(timeout=30) == 0
     assert "stdin closed" in second.proc.stderr.read().decode()
+
+
+def test_init_threads_reach_torch():
+    worker = Worker(env={"OMP_NUM_THREADS": "1"})
+    try:
+        tiny = {"backend": "torch_hf", "model": {"tiny": {"layers": 1, "hidden": 16, "seed": 0}}, "device": "cpu", "seed": 0}
+        assert worker.ok("init", tiny)["threads"] == 1  # torch's default here: OMP_NUM_THREADS
+        assert worker.ok("init", {**tiny, "threads": 2})["threads"] == 2
+        status, error = worker.call("init", {**tiny, "threads": 0})
+        assert status == 400 and error["message"].startswith("threads")
+    finally:
+        worker.close()

@@ -191,6 +191,7 @@ init_config = obj({
     "microBatchTokens": (_pos_int, OPTIONAL),
     "memoryBudgetTokens": (_pos_int, OPTIONAL),
     "activationCheckpointing": (boolean, False),
+    "threads": (_pos_int, OPTIONAL),
     "megatron": (record, lambda: {}),
 })
 

@@ -217,6 +217,12 @@ class WorkerService:
             raise InvalidInputError(f"parallelism.dp is {dp} but the worker has {self.world_size} ranks (torchrun --nproc-per-node)")
         self.loss = LossConfig.from_wire(cfg.get("loss"))
         self.cfg = cfg
+        import torch
+
+        if cfg.get("threads") is not None:
+            # Before the model loads: on a small machine a rollout overlapping the train step needs a
+            # core, and torch's threads wait on each other at every op when one of them is preempted.
+            torch.set_num_threads(cfg["threads"])
         if cfg["backend"] == "torch_hf":
             from ..backends.torch_hf import TorchHfBackend
 
@@ -227,4 +233,4 @@ class WorkerService:
             except (ImportError, BackendUnavailableError) as error:
                 raise BackendUnavailableError(f"backend 'megatron' is unavailable here: {error} (megatron-core is a GPU-only optional import)") from error
             self.backend = module.MegatronBackend(cfg, self.context())
-        return self.backend.info()
+        return {**self.backend.info(), "threads": torch.get_num_threads()}
