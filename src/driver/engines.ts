@@ -40,6 +40,8 @@ export async function openEngines(
   options: { modelPath: string; initialVersion: number; tokenizer: Tokenizer; signal?: AbortSignal },
 ): Promise<OpenEngines> {
   const e = recipe.engine;
+  // One connection per episode the recipe lets have a model call in flight (rollout.concurrency).
+  const clientOptions = { connections: recipe.rollout.concurrency };
   const sync = (engines: ConstructorParameters<typeof WeightSync>[0]['engines']): WeightSync =>
     new WeightSync({ engines, pauseMode: recipe.train.pauseMode, colocated: recipe.train.colocate });
   if (e.kind === 'embedded') {
@@ -47,7 +49,7 @@ export async function openEngines(
       modelPath: options.modelPath, threads: e.threads, sequences: e.sequences, contextSize: e.contextSize,
       weightVersion: String(options.initialVersion),
     });
-    const client = new SglangClient(server.url);
+    const client = new SglangClient(server.url, clientOptions);
     return {
       client, workerUrls: () => [server.url], weightSync: sync([server.url]),
       description: `embedded llama.cpp engine at ${server.url} (${e.threads} thread${e.threads === 1 ? '' : 's'}, ${e.sequences} sequences)`,
@@ -59,7 +61,7 @@ export async function openEngines(
       script: await loadScript(e.script), tokenizer: options.tokenizer, latencyMs: e.latencyMs, tokenLatencyMs: e.tokenLatencyMs,
       weightVersion: String(options.initialVersion),
     });
-    const client = new SglangClient(server.url);
+    const client = new SglangClient(server.url, clientOptions);
     return {
       client, workerUrls: () => [server.url], weightSync: sync([server.url]),
       description: `scripted server at ${server.url} (${e.latencyMs} ms per turn)`,
@@ -72,7 +74,7 @@ export async function openEngines(
       : { plan: fleetPlan(recipe, options.modelPath)! },
     options.signal ? { signal: options.signal } : {},
   );
-  const client = new SglangClient(fleet.generateUrl ?? fleet.urls[0]!);
+  const client = new SglangClient(fleet.generateUrl ?? fleet.urls[0]!, clientOptions);
   return {
     client, workerUrls: () => fleet.urls, weightSync: sync(fleet),
     description: `${fleet.urls.length} SGLang engine(s)${fleet.generateUrl ? ` behind ${fleet.generateUrl}` : ''}`,

@@ -13,6 +13,7 @@ import { asAgents, checkRoleNames } from '../env/agents.ts';
 import { loadEnv, type AnyEnv } from '../env/load-env.ts';
 import { InvalidInputError } from '../protocol/errors.ts';
 import type { Sample } from '../protocol/sample.ts';
+import { createBudgets } from '../rollout/budgets.ts';
 import { abortWorkers } from '../rollout/engine-abort.ts';
 import { envGroupGenerate } from '../rollout/env-group-generate.ts';
 import { openEnvRun } from '../rollout/env-run.ts';
@@ -248,6 +249,8 @@ async function rolloutManager(
     }),
     partialRollout: recipe.algorithm.partialRollout,
     maskOffPolicyInPartialRollout: recipe.algorithm.maskOffPolicyInPartialRollout,
+    // rollout.concurrency bounds the episodes with a model call in flight (the engine client has as many connections).
+    budgets: createBudgets({ model: r.concurrency }),
     abortEngines: (o) => abortWorkers(engines.workerUrls())(o),
     onGroup: async (group, o) => void (await buffer.ingest(group.samples, o)),
   });

@@ -108,6 +108,23 @@ describe('training loop (scripted engine, worker double)', () => {
     }
   });
 
+  it('rollout.concurrency bounds the model calls in flight', async () => {
+    const server = await startScriptedServer({ script: await loadScript(script), tokenizer: await loadTokenizer(modelDir), latencyMs: 20 });
+    let inFlight = 0;
+    let most = 0;
+    server.engine.on('request-start', () => (most = Math.max(most, ++inFlight)));
+    server.engine.on('request-end', () => void inFlight--);
+    try {
+      // 8 groups of 2: 16 episodes could all be in flight at once without the bound.
+      const r = recipe({ engine: { kind: 'external', urls: [server.url] }, rollout: { batchSize: 8, nSamplesPerPrompt: 2, concurrency: 3, sampling: { temperature: 1, max_new_tokens: 4 } } }, { steps: 1 });
+      await runRecipe({ recipe: r, startWorker: starter(fakeTrainer()), ...quiet });
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(3);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('colocated: the engine has released its memory while the worker trains, and has it back to roll out', async () => {
     const r = recipe({}, { colocate: true, steps: 2 });
     const fake = fakeTrainer();
