@@ -47,10 +47,11 @@ describe('recipe validation', () => {
 
 describe('torch threads of the worker', () => {
   const cpu = { ...minimal, trainer: { device: 'cpu' } };
-  it('async CPU runs leave one core to the rollout; sync runs keep torch\'s default; the recipe wins', () => {
-    expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 2)).toBe(1);
+  it('async CPU runs on 4+ cores leave one core to the rollout; 2 cores and sync runs keep torch\'s default; the recipe wins', () => {
+    expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 2)).toBeUndefined();
+    expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 4)).toBe(3);
     expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 16)).toBe(15);
-    expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 1)).toBe(1);
+    expect(workerThreads(parseRecipe({ ...cpu, train: { steps: 1, mode: 'async' } }), 1)).toBeUndefined();
     expect(workerThreads(parseRecipe(cpu), 2)).toBeUndefined();
     expect(workerThreads(parseRecipe({ ...minimal, trainer: { device: 'cuda' }, train: { steps: 1, mode: 'async' } }), 2)).toBeUndefined();
     expect(workerThreads(parseRecipe({ ...cpu, trainer: { device: 'cpu', threads: 2 }, train: { steps: 1, mode: 'async' } }), 2)).toBe(2);
