@@ -14,17 +14,14 @@ import { loadScript, startScriptedServer } from '../../src/engine/scripted/serve
 import { parseRecipe } from '../../src/driver/recipe-load.ts';
 import { runRecipe, type StartWorker } from '../../src/driver/run.ts';
 import { fakeTrainer, type FakeTrainer } from './fake-trainer.ts';
+import { byteModelDir } from './byte-model-dir.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let modelDir = '';
 let script = '';
 
 beforeAll(() => {
-  modelDir = mkdtempSync(path.join(tmpdir(), 'driver-model-'));
-  const vectors = JSON.parse(readFileSync(path.join(root, 'tests/vectors/tokenizer-bytes.json'), 'utf8'));
-  writeFileSync(path.join(modelDir, 'tokenizer.json'), JSON.stringify(vectors.tokenizerJson));
-  writeFileSync(path.join(modelDir, 'tokenizer_config.json'), JSON.stringify(vectors.tokenizerConfig));
-  writeFileSync(path.join(modelDir, 'config.json'), '{}');
+  modelDir = byteModelDir('driver-model-');
   script = path.join(modelDir, 'script.json');
   // One reply for every prompt: right for the pairs that sum to 7, wrong otherwise.
   writeFileSync(script, JSON.stringify({ episodes: [{ task: '=', turns: ['7'] }] }));

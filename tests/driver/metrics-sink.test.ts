@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRecipe } from '../../src/driver/recipe-load.ts';
 import { runRecipe, type StartWorker } from '../../src/driver/run.ts';
 import { fakeTrainer } from './fake-trainer.ts';
+import { byteModelDir } from './byte-model-dir.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const python = path.join(root, '.venv/bin/python');
@@ -19,11 +20,7 @@ let modelDir = '';
 let script = '';
 
 beforeAll(() => {
-  modelDir = mkdtempSync(path.join(tmpdir(), 'sink-model-'));
-  const vectors = JSON.parse(readFileSync(path.join(root, 'tests/vectors/tokenizer-bytes.json'), 'utf8'));
-  writeFileSync(path.join(modelDir, 'tokenizer.json'), JSON.stringify(vectors.tokenizerJson));
-  writeFileSync(path.join(modelDir, 'tokenizer_config.json'), JSON.stringify(vectors.tokenizerConfig));
-  writeFileSync(path.join(modelDir, 'config.json'), '{}');
+  modelDir = byteModelDir('sink-model-');
   script = path.join(modelDir, 'script.json');
   writeFileSync(script, JSON.stringify({ episodes: [{ task: '=', turns: ['7'] }] }));
 });

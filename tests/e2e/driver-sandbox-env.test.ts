@@ -11,17 +11,14 @@ import { parseRecipe } from '../../src/driver/recipe-load.ts';
 import { runRecipe, type StartWorker } from '../../src/driver/run.ts';
 import { fakeTrainer } from '../driver/fake-trainer.ts';
 import { docker } from '../sandboxes/fixtures/pool.ts';
+import { byteModelDir } from '../driver/byte-model-dir.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let dir = '';
 
 beforeAll(async () => {
   await docker.ping();
-  dir = mkdtempSync(path.join(tmpdir(), 'driver-sandbox-'));
-  const vectors = JSON.parse(readFileSync(path.join(root, 'tests/vectors/tokenizer-bytes.json'), 'utf8'));
-  writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(vectors.tokenizerJson));
-  writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(vectors.tokenizerConfig));
-  writeFileSync(path.join(dir, 'config.json'), '{}');
+  dir = byteModelDir('driver-sandbox-');
   writeFileSync(path.join(dir, 'train.jsonl'), ['alpha', 'alpha', 'alpha'].map((word) => JSON.stringify({ word })).join('\n') + '\n');
   writeFileSync(path.join(dir, 'held-out.jsonl'), JSON.stringify({ word: 'alpha' }) + '\n');
   // The shell call only earns reward 1 when it really runs in a sandbox whose workdir is /workspace.
